@@ -1,0 +1,65 @@
+"""Ember: a deep-learning framework with PyTorch's API on NumPy (CPU) and CuPy (GPU).
+
+    import ember as torch      # PyTorch code runs unchanged for what Ember supports
+
+Tensors (``ember.tensor``, ``ember.zeros``...), their operations, automatic differentiation
+(``Tensor.backward``, ``ember.autograd``), devices (``'cpu'``, ``'cuda'``), and PyTorch's dtypes
+and type-promotion rules.
+"""
+
+from . import _dtype
+from ._device import device
+from ._dtype import *  # noqa: F403  (dtypes: ember.float32, ember.int64, ...)
+from ._tensor import Size, Tensor
+from .autograd.grad_mode import (
+    enable_grad,
+    inference_mode,
+    is_grad_enabled,
+    is_inference_mode_enabled,
+    no_grad,
+    set_grad_enabled,
+)
+from .ops.arith import *  # noqa: F403
+from .ops.compare import *  # noqa: F403
+from .ops.convert import *  # noqa: F403
+from .ops.creation import *  # noqa: F403
+from .ops.index import *  # noqa: F403
+from .ops.linalg import *  # noqa: F403
+from .ops.random import *  # noqa: F403
+from .ops.reduce import *  # noqa: F403
+from .ops.shape import *  # noqa: F403
+from .ops.unary import *  # noqa: F403
+
+from . import accelerator, autograd, cuda  # noqa: E402  (need the ops above)
+
+__version__ = "0.1.0"
+
+
+def is_tensor(obj) -> bool:
+    """Whether ``obj`` is an Ember tensor."""
+    return isinstance(obj, Tensor)
+
+
+def is_floating_point(input: Tensor) -> bool:
+    return input.is_floating_point()
+
+
+def is_complex(input: Tensor) -> bool:
+    return input.is_complex()
+
+
+def numel(input: Tensor) -> int:
+    return input.numel()
+
+
+def use_deterministic_algorithms(mode: bool, *, warn_only: bool = False) -> None:
+    """Accepted for compatibility: Ember's CPU kernels are deterministic already."""
+    global _deterministic
+    _deterministic = bool(mode)
+
+
+def are_deterministic_algorithms_enabled() -> bool:
+    return _deterministic
+
+
+_deterministic = False

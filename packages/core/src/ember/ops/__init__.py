@@ -1,0 +1,4 @@
+"""Ember's operations, one module per family. Each op is one ``autograd.Function``; the
+public function and the Tensor method of the same name are the same code."""
+
+from . import arith, compare, convert, creation, index, linalg, random, reduce, shape, unary
