@@ -30,7 +30,9 @@ from .ops.reduce import *  # noqa: F403
 from .ops.shape import *  # noqa: F403
 from .ops.unary import *  # noqa: F403
 
-from . import accelerator, autograd, cuda  # noqa: E402  (need the ops above)
+from .serialization import *  # noqa: F403
+
+from . import accelerator, autograd, cuda, nn, optim, utils  # noqa: E402  (need the ops above)
 
 __version__ = "0.1.0"
 

@@ -1,0 +1,5 @@
+"""``ember.nn``: modules, parameters, layers, losses, initialisation and utilities."""
+
+from . import functional, init, utils
+from .modules import *
+from .parameter import Buffer, Parameter, UninitializedParameter

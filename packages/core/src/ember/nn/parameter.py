@@ -1,0 +1,13 @@
+"""(being written)"""
+
+
+class Parameter:
+    pass
+
+
+class Buffer:
+    pass
+
+
+class UninitializedParameter:
+    pass

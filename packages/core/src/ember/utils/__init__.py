@@ -1,0 +1,3 @@
+"""Utilities: data loading (ember.utils.data)."""
+
+from . import data

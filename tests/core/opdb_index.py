@@ -1,0 +1,3 @@
+"""Op table entries for ember.ops.index (see opinfo.py)."""
+
+OPS: list = []

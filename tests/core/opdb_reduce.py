@@ -1,0 +1,3 @@
+"""Op table entries for ember.ops.reduce (see opinfo.py)."""
+
+OPS: list = []

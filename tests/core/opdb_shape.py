@@ -1,0 +1,3 @@
+"""Op table entries for ember.ops.shape (see opinfo.py)."""
+
+OPS: list = []

@@ -1,0 +1,3 @@
+"""Op table entries for ember.ops.unary (see opinfo.py)."""
+
+OPS: list = []
