@@ -19,8 +19,6 @@ def _format_values(data: np.ndarray) -> str:
         if bool(np.all(finite == np.round(finite))):
             return np.array2string(data, floatmode="maxprec", precision=0, **opts)
         return np.array2string(data, floatmode="fixed", precision=4, **opts)
-    if data.dtype.kind == "b":
-        return np.array2string(data, formatter={"bool": lambda v: str(bool(v))}, **opts)
     return np.array2string(data, **opts)
 
 

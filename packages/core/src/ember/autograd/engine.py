@@ -133,9 +133,9 @@ def _add(a, b):
 def _materialize(node, grads):
     from .._tensor import _make
 
-    meta = getattr(node, "_out_meta", None)
+    meta = node._out_meta
     for i, g in enumerate(grads):
-        if g is None and meta is not None:
+        if g is None and meta is not None and meta[i] is not None:
             shape, dtype, xp = meta[i]
             grads[i] = _make(xp.zeros(shape, dtype=dtype))
     return grads
@@ -213,7 +213,7 @@ def run_backward(
         node = t.grad_fn
         grads = buffers.get(node)
         if grads is None:
-            meta = getattr(node, "_out_meta", None)
+            meta = node._out_meta
             grads = buffers[node] = [None] * (len(meta) if meta else 1)
             root_nodes.append(node)
         grads[t._output_nr] = _add(grads[t._output_nr], g)
@@ -277,7 +277,7 @@ def run_backward(
                     if g is not None:
                         child_grads = buffers.get(child)
                         if child_grads is None:
-                            meta = getattr(child, "_out_meta", None)
+                            meta = child._out_meta
                             child_grads = buffers[child] = [None] * (len(meta) if meta else 1)
                         child_grads[nr] = _add(child_grads[nr], g)
                     left = deps[child] - 1

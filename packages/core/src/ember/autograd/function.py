@@ -76,6 +76,7 @@ class FunctionCtx:
     _node_hooks = None
     _node_pre_hooks = None
     _trace = None
+    _out_meta = None  # (shape, dtype, xp) per output of a multi-output node
     needs_input_grad = ()
 
     def save_for_backward(self, *tensors):
@@ -298,6 +299,10 @@ def _record(cls, ctx, args, kwargs):
 
     is_tuple = type(out) is tuple
     outputs = [_as_output(o) for o in out] if is_tuple else [_as_output(out)]
+    if is_tuple:
+        ctx._out_meta = tuple(
+            None if t is None else (t._data.shape, t._data.dtype, t._xp()) for t in outputs
+        )
     dirty = ctx._dirty
     if dirty:
         for t in dirty:
@@ -311,10 +316,10 @@ def _record(cls, ctx, args, kwargs):
     for i, t in enumerate(outputs):
         if t is None:
             continue
-        if any(t is n for n in non_diff):
+        if non_diff and _index_of(non_diff, t) is not None:
             t.requires_grad = False
             continue
-        if (t.requires_grad or any(t is a for a in args)) and not any(t is d for d in dirty):
+        if (t.requires_grad or _index_of(args, t) is not None) and _index_of(dirty, t) is None:
             # forward returned an input (or a tensor already in a graph) unchanged: give the
             # output its own identity (sharing memory) so its history can point here.
             t = outputs[i] = t._shallow_copy()

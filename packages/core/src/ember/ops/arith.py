@@ -697,7 +697,28 @@ def _inplace_of(fn, name):
     return method
 
 
+# The operators are the hottest calls in any model. Without a graph to record, a same-dtype
+# tensor operand or a float scalar on a float tensor needs no promotion, so the operator computes
+# the Function's forward inline (one ufunc call) instead of going through ``apply``.
+
+
+def _no_grad_same_dtype(self, other):
+    if STATE.enabled and self.requires_grad:
+        return None
+    cls = other.__class__
+    if cls is Tensor:
+        x, y = self._data, other._data
+        if x.dtype is y.dtype and type(x) is type(y) and not (STATE.enabled and other.requires_grad):
+            return y
+    elif (cls is float or cls is int) and self._data.dtype.kind == "f":
+        return other
+    return None
+
+
 def __add__(self, other):
+    y = _no_grad_same_dtype(self, other)
+    if y is not None:
+        return _make(self._data + y)
     return Add.apply(self, other)
 
 
@@ -706,6 +727,9 @@ def __radd__(self, other):
 
 
 def __sub__(self, other):
+    y = _no_grad_same_dtype(self, other)
+    if y is not None and self._data.dtype.kind != "b":
+        return _make(self._data - y)
     return Sub.apply(self, other)
 
 
@@ -714,6 +738,9 @@ def __rsub__(self, other):
 
 
 def __mul__(self, other):
+    y = _no_grad_same_dtype(self, other)
+    if y is not None:
+        return _make(self._data * y)
     return Mul.apply(self, other)
 
 
@@ -722,6 +749,9 @@ def __rmul__(self, other):
 
 
 def __truediv__(self, other):
+    y = _no_grad_same_dtype(self, other)
+    if y is not None and self._data.dtype.kind == "f":
+        return _make(self._data / y)
     return Div.apply(self, other)
 
 

@@ -1,0 +1,3 @@
+"""embertext: part of the Ember deep-learning framework (being built)."""
+
+__version__ = "0.1.0"

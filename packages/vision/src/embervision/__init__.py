@@ -1,0 +1,3 @@
+"""embervision: part of the Ember deep-learning framework (being built)."""
+
+__version__ = "0.1.0"
