@@ -24,7 +24,9 @@ def _int_pairs(rng):
 
 
 def _shape_error(rng):
-    return [ErrorInput(Sample((randn(rng, 2, 3), randn(rng, 4))), ValueError, r"broadcast")]
+    return [ErrorInput(Sample((randn(rng, 2, 3), randn(rng, 4))), RuntimeError,
+                       r"add: The size of tensor a \(3\) must match the size of tensor b \(4\) "
+                       r"at non-singleton dimension 1")]
 
 
 def _scalar_samples(rng):

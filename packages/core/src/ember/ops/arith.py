@@ -65,11 +65,29 @@ def _operands_float(a, b, op):
     return _default_float_if_int(x), _default_float_if_int(y)
 
 
+def _broadcast_error(op, x, y):
+    """PyTorch's message for operands that do not broadcast, naming the op and both shapes."""
+    a, b = tuple(getattr(x, "shape", ())), tuple(getattr(y, "shape", ()))
+    for i in range(1, max(len(a), len(b)) + 1):
+        da = a[-i] if i <= len(a) else 1
+        db = b[-i] if i <= len(b) else 1
+        if da != db and 1 not in (da, db):
+            dim = max(len(a), len(b)) - i
+            return RuntimeError(
+                f"{op}: The size of tensor a ({da}) must match the size of tensor b ({db}) at "
+                f"non-singleton dimension {dim}; shapes {a} and {b} do not broadcast"
+            )
+    return RuntimeError(f"{op}: shapes {a} and {b} do not broadcast")
+
+
 class Add(Function):
     @staticmethod
     def forward(ctx, a, b):
         x, y = binary_arrays(a, b, "add")
-        return x + y
+        try:
+            return x + y
+        except ValueError:
+            raise _broadcast_error("add", x, y) from None
 
     @staticmethod
     def backward(ctx, grad):
@@ -88,7 +106,10 @@ class Sub(Function):
                 "Subtraction, the `-` operator, with a bool tensor is not supported. If you "
                 "are trying to invert a mask, use the `~` or `logical_not()` operator instead."
             )
-        return x - y
+        try:
+            return x - y
+        except ValueError:
+            raise _broadcast_error("sub", x, y) from None
 
     @staticmethod
     def backward(ctx, grad):
@@ -104,7 +125,10 @@ class Mul(Function):
         x, y = binary_arrays(a, b, "mul")
         ctx.save_for_backward(*(t if isinstance(t, Tensor) else None for t in (a, b)))
         ctx.scalars = (a, b)
-        return x * y
+        try:
+            return x * y
+        except ValueError:
+            raise _broadcast_error("mul", x, y) from None
 
     @staticmethod
     def backward(ctx, grad):
@@ -121,7 +145,10 @@ class Div(Function):
         x, y = _operands_float(a, b, "div")
         ctx.save_for_backward(*(t if isinstance(t, Tensor) else None for t in (a, b)))
         ctx.scalars = (a, b)
-        return x / y
+        try:
+            return x / y
+        except ValueError:
+            raise _broadcast_error("div", x, y) from None
 
     @staticmethod
     def backward(ctx, grad):
@@ -267,7 +294,10 @@ class FloorDivide(Function):
     @staticmethod
     def forward(ctx, a, b):
         x, y = binary_arrays(a, b, "floor_divide")
-        return x // y
+        try:
+            return x // y
+        except ValueError:
+            raise _broadcast_error("floor_divide", x, y) from None
 
     @staticmethod
     def backward(ctx, grad):
@@ -718,7 +748,10 @@ def _no_grad_same_dtype(self, other):
 def __add__(self, other):
     y = _no_grad_same_dtype(self, other)
     if y is not None:
-        return _make(self._data + y)
+        try:
+            return _make(self._data + y)
+        except ValueError:
+            raise _broadcast_error("add", self._data, y) from None
     return Add.apply(self, other)
 
 
@@ -729,7 +762,10 @@ def __radd__(self, other):
 def __sub__(self, other):
     y = _no_grad_same_dtype(self, other)
     if y is not None and self._data.dtype.kind != "b":
-        return _make(self._data - y)
+        try:
+            return _make(self._data - y)
+        except ValueError:
+            raise _broadcast_error("sub", self._data, y) from None
     return Sub.apply(self, other)
 
 
@@ -740,7 +776,10 @@ def __rsub__(self, other):
 def __mul__(self, other):
     y = _no_grad_same_dtype(self, other)
     if y is not None:
-        return _make(self._data * y)
+        try:
+            return _make(self._data * y)
+        except ValueError:
+            raise _broadcast_error("mul", self._data, y) from None
     return Mul.apply(self, other)
 
 
@@ -751,7 +790,10 @@ def __rmul__(self, other):
 def __truediv__(self, other):
     y = _no_grad_same_dtype(self, other)
     if y is not None and self._data.dtype.kind == "f":
-        return _make(self._data / y)
+        try:
+            return _make(self._data / y)
+        except ValueError:
+            raise _broadcast_error("div", self._data, y) from None
     return Div.apply(self, other)
 
 
