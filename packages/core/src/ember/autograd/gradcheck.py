@@ -53,8 +53,9 @@ def _numerical_jacobian(func, inputs, index, eps):
             data[k] = original
             columns.append(np.concatenate([(p - m) / (2 * eps) for p, m in zip(plus, minus)])
                            if plus else np.zeros(0))
-    if not columns:
-        return np.zeros((0, 0))
+    if not columns:  # an input with no elements: a Jacobian with no columns
+        n_out = sum(o.numel() for o in _float_outputs(_as_tuple(func(*inputs))))
+        return np.zeros((n_out, 0))
     return np.stack(columns, axis=1)
 
 
