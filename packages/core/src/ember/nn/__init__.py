@@ -2,4 +2,4 @@
 
 from . import functional, init, utils
 from .modules import *
-from .parameter import Buffer, Parameter, UninitializedParameter
+from .parameter import Buffer, Parameter, UninitializedBuffer, UninitializedParameter
