@@ -289,7 +289,7 @@ def _record(cls, ctx, args, kwargs):
     ctx.needs_input_grad = tuple(needs)
     ctx._next = tuple(edges)
     if STATE.anomaly:
-        ctx._trace = "".join(traceback.format_stack()[:-3])
+        ctx._trace = "".join(traceback.format_stack()[:-2])  # up to the caller of apply
 
     STATE.enabled = False
     try:
