@@ -32,7 +32,7 @@ from .ops.unary import *  # noqa: F403
 
 from .serialization import *  # noqa: F403
 
-from . import accelerator, autograd, cuda, nn, optim, utils  # noqa: E402  (need the ops above)
+from . import accelerator, autograd, cuda, linalg, nn, optim, utils  # noqa: E402  (need the ops)
 
 __version__ = "0.1.0"
 
