@@ -12,9 +12,9 @@ def _away_from_zero(rng, *shape):
 
 def _distinct(rng, *shape):
     # maximum/minimum are not differentiable at ties; keep operands apart
-    return rng.permutation(np.arange(int(np.prod(shape)) or 1, dtype=np.float64))[
-        : int(np.prod(shape))
-    ].reshape(shape) * 0.37 + rng.uniform(0, 0.01)
+    n = int(np.prod(shape))
+    values = rng.permutation(np.arange(max(n, 1), dtype=np.float64))[:n] * 0.37
+    return np.asarray(values.reshape(shape) + rng.uniform(0, 0.01))
 
 
 def _int_pairs(rng):

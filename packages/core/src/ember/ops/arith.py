@@ -13,7 +13,7 @@ from .. import _dtype as dt
 from .._tensor import Tensor, _make, check_inplace
 from ..autograd.function import Function
 from ..autograd.grad_mode import STATE
-from ._util import binary_arrays, grad_for, inplace, register_methods, xp_of
+from ._util import binary_arrays, grad_for, inplace, register_methods, to_tensor_like, xp_of
 
 __all__ = [
     "add",
@@ -539,29 +539,39 @@ def neg(input):
 negative = neg
 
 
+def _both_tensors(a, b):
+    """Ops that save both operands for backward take Python numbers as 0-d tensors (which
+    promote exactly like the numbers would)."""
+    if not isinstance(a, Tensor):
+        a = to_tensor_like(a, b)
+    if not isinstance(b, Tensor):
+        b = to_tensor_like(b, a)
+    return a, b
+
+
 def maximum(input, other):
     """Elementwise maximum (NaN propagates)."""
-    return Maximum.apply(input, other)
+    return Maximum.apply(*_both_tensors(input, other))
 
 
 def minimum(input, other):
     """Elementwise minimum (NaN propagates)."""
-    return Minimum.apply(input, other)
+    return Minimum.apply(*_both_tensors(input, other))
 
 
 def fmax(input, other):
     """Elementwise maximum where NaN loses to a number."""
-    return Fmax.apply(input, other)
+    return Fmax.apply(*_both_tensors(input, other))
 
 
 def fmin(input, other):
     """Elementwise minimum where NaN loses to a number."""
-    return Fmin.apply(input, other)
+    return Fmin.apply(*_both_tensors(input, other))
 
 
 def atan2(input, other):
     """The angle of the point ``(other, input)``: ``atan(input / other)`` by quadrant."""
-    return Atan2.apply(input, other)
+    return Atan2.apply(*_both_tensors(input, other))
 
 
 arctan2 = atan2
@@ -576,12 +586,12 @@ def hypot(input, other):
 
 def logaddexp(input, other):
     """``log(exp(input) + exp(other))`` without overflow."""
-    return LogAddExp.apply(input, other)
+    return LogAddExp.apply(*_both_tensors(input, other))
 
 
 def logaddexp2(input, other):
     """``log2(2**input + 2**other)`` without overflow."""
-    return LogAddExp2.apply(input, other)
+    return LogAddExp2.apply(*_both_tensors(input, other))
 
 
 def copysign(input, other):

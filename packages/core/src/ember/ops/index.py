@@ -24,7 +24,6 @@ are ``Index``; scatter, scatter_add, index_add/copy/fill, index_put, masked_scat
 
 from __future__ import annotations
 
-import collections
 import operator
 import warnings
 
@@ -1426,23 +1425,11 @@ def argwhere(input: Tensor) -> Tensor:
 # ---------------------------------------------------------------------------------------------
 
 
-def _return_type(name: str, qualname: str):
-    """A named tuple ``(values, indices)`` named and printed as PyTorch's return types
-    (``type(r).__name__ == 'sort'``); ``qualname`` is where pickle finds the class."""
-    cls = collections.namedtuple(name, ["values", "indices"])
+from .reduce import return_types  # noqa: E402  (the one registry of named result tuples)
 
-    def __repr__(self):
-        return f"ember.return_types.{name}(\nvalues={self.values!r},\nindices={self.indices!r})"
-
-    cls.__repr__ = __repr__
-    cls.__module__ = __name__
-    cls.__qualname__ = qualname
-    return cls
-
-
-_SortResult = _return_type("sort", "_SortResult")
-_TopkResult = _return_type("topk", "_TopkResult")
-_KthvalueResult = _return_type("kthvalue", "_KthvalueResult")
+_SortResult = return_types.define("sort", ("values", "indices"))
+_TopkResult = return_types.define("topk", ("values", "indices"))
+_KthvalueResult = return_types.define("kthvalue", ("values", "indices"))
 
 
 def _argsort_array(data, axis: int, descending: bool, stable: bool):
