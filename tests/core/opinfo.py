@@ -79,12 +79,12 @@ class OpInfo:
 
 def randn(rng, *shape, low=None, high=None):
     if low is not None:
-        return rng.uniform(low, high, size=shape)
-    return rng.standard_normal(shape)
+        return np.asarray(rng.uniform(low, high, size=shape))
+    return np.asarray(rng.standard_normal(shape))  # 0-d stays an array, not a NumPy scalar
 
 
 def positive(rng, *shape, low=0.5, high=2.0):
-    return rng.uniform(low, high, size=shape)
+    return np.asarray(rng.uniform(low, high, size=shape))
 
 
 def noncontiguous(a: np.ndarray) -> np.ndarray:

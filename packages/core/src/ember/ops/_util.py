@@ -171,8 +171,12 @@ def binary_arrays(a, b, op: str):
             x = x.astype(dt.get_default_dtype().to_complex().np_dtype)
         elif kind == "b" and not isinstance(y, bool):
             x = x.astype(np.int64)
-    elif x.dtype == _BF16 and isinstance(y, complex):
-        x = x.astype(np.complex64)
+    elif x.dtype == _BF16:
+        # ml_dtypes has no weak scalars: a Python float would promote bfloat16 to float32
+        if isinstance(y, complex):
+            x = x.astype(np.complex64)
+        else:
+            y = _BF16.type(y)
     return (y, x) if flip else (x, y)
 
 

@@ -10,9 +10,11 @@ from __future__ import annotations
 import numpy as np
 
 from .. import _dtype as dt
-from .._tensor import Tensor, _make, check_inplace
+from .._tensor import Tensor, _make
 from ..autograd.function import Function
 from ..autograd.grad_mode import STATE
+from ._quiet import quiet_off as _quiet_off
+from ._quiet import quiet_on as _quiet_on
 from ._util import binary_arrays, grad_for, inplace, register_methods, to_tensor_like, xp_of
 
 __all__ = [
@@ -145,10 +147,13 @@ class Div(Function):
         x, y = _operands_float(a, b, "div")
         ctx.save_for_backward(*(t if isinstance(t, Tensor) else None for t in (a, b)))
         ctx.scalars = (a, b)
+        token = _quiet_on()
         try:
             return x / y
         except ValueError:
             raise _broadcast_error("div", x, y) from None
+        finally:
+            _quiet_off(token)
 
     @staticmethod
     def backward(ctx, grad):
@@ -172,7 +177,11 @@ class Pow(Function):
                 raise RuntimeError("Integers to negative integer powers are not allowed.")
         ctx.save_for_backward(*(t if isinstance(t, Tensor) else None for t in (a, b)))
         ctx.scalars = (a, b)
-        out = x**y
+        token = _quiet_on()
+        try:
+            out = x**y
+        finally:
+            _quiet_off(token)
         if ctx.needs_input_grad and ctx.needs_input_grad[1]:
             ctx.out = out
         return out
@@ -294,10 +303,13 @@ class FloorDivide(Function):
     @staticmethod
     def forward(ctx, a, b):
         x, y = binary_arrays(a, b, "floor_divide")
+        token = _quiet_on()
         try:
             return x // y
         except ValueError:
             raise _broadcast_error("floor_divide", x, y) from None
+        finally:
+            _quiet_off(token)
 
     @staticmethod
     def backward(ctx, grad):
@@ -320,7 +332,11 @@ class Remainder(Function):
         x, y = binary_arrays(a, b, "remainder")
         ctx.save_for_backward(*(t if isinstance(t, Tensor) else None for t in (a, b)))
         ctx.scalars = (a, b)
-        return xp_of(x if hasattr(x, "dtype") else y).remainder(x, y)
+        token = _quiet_on()
+        try:
+            return xp_of(x if hasattr(x, "dtype") else y).remainder(x, y)
+        finally:
+            _quiet_off(token)
 
     @staticmethod
     def backward(ctx, grad):
@@ -342,7 +358,11 @@ class Fmod(Function):
         x, y = binary_arrays(a, b, "fmod")
         ctx.save_for_backward(*(t if isinstance(t, Tensor) else None for t in (a, b)))
         ctx.scalars = (a, b)
-        return xp_of(x if hasattr(x, "dtype") else y).fmod(x, y)
+        token = _quiet_on()
+        try:
+            return xp_of(x if hasattr(x, "dtype") else y).fmod(x, y)
+        finally:
+            _quiet_off(token)
 
     @staticmethod
     def backward(ctx, grad):
@@ -669,7 +689,8 @@ _FAST_UFUNCS = {"add_": np.add, "sub_": np.subtract, "mul_": np.multiply, "div_"
 def _fast_inplace(self, other, name):
     """The no-graph path of ``add_``/``sub_``/``mul_``/``div_``: one ufunc call with out=."""
     data = self._data
-    if STATE.enabled and (self.requires_grad or (isinstance(other, Tensor) and other.requires_grad)):
+    other_requires = isinstance(other, Tensor) and other.requires_grad
+    if STATE.enabled and (self.requires_grad or other_requires):
         return False
     if isinstance(other, Tensor):
         y = other._data
@@ -748,7 +769,8 @@ def _no_grad_same_dtype(self, other):
     cls = other.__class__
     if cls is Tensor:
         x, y = self._data, other._data
-        if x.dtype is y.dtype and type(x) is type(y) and not (STATE.enabled and other.requires_grad):
+        same = x.dtype is y.dtype and type(x) is type(y)
+        if same and not (STATE.enabled and other.requires_grad):
             return y
     elif (cls is float or cls is int) and self._data.dtype.kind == "f":
         return other
@@ -800,10 +822,13 @@ def __rmul__(self, other):
 def __truediv__(self, other):
     y = _no_grad_same_dtype(self, other)
     if y is not None and self._data.dtype.kind == "f":
+        token = _quiet_on()
         try:
             return _make(self._data / y)
         except ValueError:
             raise _broadcast_error("div", self._data, y) from None
+        finally:
+            _quiet_off(token)
     return Div.apply(self, other)
 
 
