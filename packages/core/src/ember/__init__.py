@@ -33,6 +33,7 @@ from .ops.unary import *  # noqa: F403
 from .serialization import *  # noqa: F403
 
 from . import accelerator, autograd, cuda, linalg, nn, optim, utils  # noqa: E402  (need the ops)
+from .nn.functional._distance import cdist, cosine_similarity, pairwise_distance, pdist  # noqa: E402
 
 __version__ = "0.1.0"
 
