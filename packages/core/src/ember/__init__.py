@@ -35,6 +35,20 @@ from .serialization import *  # noqa: F403
 from . import accelerator, autograd, cuda, linalg, nn, optim, utils  # noqa: E402  (need the ops)
 from .nn.functional._distance import cdist, cosine_similarity, pairwise_distance, pdist  # noqa: E402
 
+# The nn.functional entries PyTorch also offers at top level (torch.softmax, torch.dropout...).
+from .nn.functional import (  # noqa: E402
+    alpha_dropout,
+    celu,
+    dropout,
+    feature_alpha_dropout,
+    log_softmax,
+    prelu,
+    rrelu,
+    selu,
+    softmax,
+    threshold,
+)
+
 __version__ = "0.1.0"
 
 
