@@ -1,1 +1,56 @@
-"""(being written)"""
+"""Data loading with ``torch.utils.data``'s API: datasets, samplers, collation and the
+DataLoader with worker processes.
+
+    from ember.utils.data import DataLoader, TensorDataset
+    loader = DataLoader(TensorDataset(x, y), batch_size=32, shuffle=True, num_workers=2)
+    for xb, yb in loader:
+        ...
+"""
+
+from ._collate import default_collate, default_convert
+from ._fetch import _DatasetKind
+from ._worker import WorkerInfo, get_worker_info
+from .dataloader import DataLoader
+from .dataset import (
+    ChainDataset,
+    ConcatDataset,
+    Dataset,
+    IterableDataset,
+    StackDataset,
+    Subset,
+    TensorDataset,
+    random_split,
+)
+from .distributed import DistributedSampler
+from .sampler import (
+    BatchSampler,
+    RandomSampler,
+    Sampler,
+    SequentialSampler,
+    SubsetRandomSampler,
+    WeightedRandomSampler,
+)
+
+__all__ = [
+    "BatchSampler",
+    "ChainDataset",
+    "ConcatDataset",
+    "DataLoader",
+    "Dataset",
+    "DistributedSampler",
+    "IterableDataset",
+    "RandomSampler",
+    "Sampler",
+    "SequentialSampler",
+    "StackDataset",
+    "Subset",
+    "SubsetRandomSampler",
+    "TensorDataset",
+    "WeightedRandomSampler",
+    "WorkerInfo",
+    "_DatasetKind",
+    "default_collate",
+    "default_convert",
+    "get_worker_info",
+    "random_split",
+]
