@@ -32,7 +32,7 @@ from .ops.unary import *  # noqa: F403
 
 from .serialization import *  # noqa: F403
 
-from . import accelerator, autograd, cuda, linalg, nn, optim, utils  # noqa: E402  (need the ops)
+from . import accelerator, autograd, cuda, linalg, metrics, nn, optim, utils  # noqa: E402  (need the ops)
 from .nn.functional._distance import cdist, cosine_similarity, pairwise_distance, pdist  # noqa: E402
 
 # The nn.functional entries PyTorch also offers at top level (torch.softmax, torch.dropout...).
