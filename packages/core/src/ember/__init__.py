@@ -24,15 +24,23 @@ from .ops.compare import *  # noqa: F403
 from .ops.convert import *  # noqa: F403
 from .ops.creation import *  # noqa: F403
 from .ops.index import *  # noqa: F403
+from .ops.join import *  # noqa: F403
 from .ops.linalg import *  # noqa: F403
+from .ops.matrix import *  # noqa: F403
+from .ops.norm import *  # noqa: F403
 from .ops.random import *  # noqa: F403
 from .ops.reduce import *  # noqa: F403
+from .ops.reorder import *  # noqa: F403
+from .ops.scan import *  # noqa: F403
+from .ops.scatter import *  # noqa: F403
 from .ops.shape import *  # noqa: F403
+from .ops.sorting import *  # noqa: F403
+from .ops.stats import *  # noqa: F403
 from .ops.unary import *  # noqa: F403
 
 from .serialization import *  # noqa: F403
 
-from . import accelerator, autograd, cuda, linalg, metrics, nn, optim, utils  # noqa: E402  (need the ops)
+from . import accelerator, autograd, cuda, hub, linalg, metrics, nn, optim, utils  # noqa: E402
 from .nn.functional._distance import cdist, cosine_similarity, pairwise_distance, pdist  # noqa: E402
 
 # The nn.functional entries PyTorch also offers at top level (torch.softmax, torch.dropout...).

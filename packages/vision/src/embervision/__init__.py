@@ -1,3 +1,8 @@
-"""embervision: part of the Ember deep-learning framework (being built)."""
+"""embervision: datasets, transforms and pretrained image models for Ember (torchvision's API).
+
+    import embervision as torchvision
+"""
 
 __version__ = "0.1.0"
+
+from . import datasets  # noqa: E402
