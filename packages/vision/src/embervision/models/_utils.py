@@ -1,0 +1,47 @@
+"""Helpers shared by the model builders (torchvision's ``models/_utils.py``)."""
+
+from typing import Any
+
+__all__: list[str] = []
+
+
+def _ovewrite_named_param(kwargs: dict[str, Any], param: str, new_value: Any) -> None:
+    """Set ``kwargs[param] = new_value``, or check that the caller's value agrees.
+
+    Pretrained weights fix some constructor arguments (``num_classes`` = the number of
+    categories the checkpoint was trained on); asking for another value together with those
+    weights is an error, as in torchvision (whose spelling of the name is kept).
+
+    Raises:
+        ValueError: ``kwargs[param]`` is set to something else, e.g. ``The parameter
+            'num_classes' expected value 1000 but got 10 instead.``
+    """
+    if param in kwargs:
+        if kwargs[param] != new_value:
+            raise ValueError(
+                f"The parameter '{param}' expected value {new_value} but got {kwargs[param]} "
+                f"instead."
+            )
+    else:
+        kwargs[param] = new_value
+
+
+def _ovewrite_value_param(param: str, actual: Any, expected: Any) -> Any:
+    """Return ``expected`` when ``actual`` is None or equal to it, else raise like the above."""
+    if actual is not None and actual != expected:
+        raise ValueError(
+            f"The parameter '{param}' expected value {expected} but got {actual} instead."
+        )
+    return expected
+
+
+def _make_divisible(v: float, divisor: int, min_value: int | None = None) -> int:
+    """Round a channel count ``v`` to the nearest multiple of ``divisor`` (at least
+    ``min_value``, default ``divisor``) without going more than 10% below ``v``; the rule of
+    the original TensorFlow MobileNet code, which torchvision's mobile models follow."""
+    if min_value is None:
+        min_value = divisor
+    new_v = max(min_value, int(v + divisor / 2) // divisor * divisor)
+    if new_v < 0.9 * v:  # rounding down by more than 10%: go one step up
+        new_v += divisor
+    return new_v
