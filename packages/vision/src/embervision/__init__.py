@@ -5,4 +5,4 @@
 
 __version__ = "0.1.0"
 
-from . import datasets  # noqa: E402
+from . import datasets, io, models, ops, transforms, utils  # noqa: E402
