@@ -51,7 +51,7 @@ def _make_root_grads(tensors, grad_tensors):
             g = _ones_like(t)
         else:
             if not isinstance(g, Tensor):
-                from .._tensor import tensor as _to_tensor
+                from ..ops.creation import tensor as _to_tensor
 
                 g = _to_tensor(g, dtype=t.dtype, device=t.device)
             if tuple(g.shape) != tuple(t.shape):

@@ -109,7 +109,8 @@ def jacobian(func, inputs, create_graph=False, strict=False, vectorize=False,
     With several inputs (or outputs), a tuple (of tuples) of Jacobians.
     """
     from ..ops.creation import zeros
-    from ..ops.shape import reshape, stack
+    from ..ops.join import stack
+    from ..ops.shape import reshape
 
     inputs_t, single_in = _tuple(inputs)
     xs = _prepare(inputs_t, create_graph)

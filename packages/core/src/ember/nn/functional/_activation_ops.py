@@ -24,9 +24,10 @@ from ... import _dtype as dt
 from ..._tensor import Tensor, _make
 from ...autograd.function import Function
 from ...autograd.grad_mode import STATE
+from ...ops._special import _special
 from ...ops._util import unbroadcast, xp_of
 from ...ops.compare import clamp, where
-from ...ops.unary import _Quiet, _special, erf, exp, sigmoid, tanh
+from ...ops.unary import _Quiet, erf, exp, sigmoid, tanh
 from ...ops.unary import abs as _abs
 
 _BF16 = dt.bfloat16.np_dtype

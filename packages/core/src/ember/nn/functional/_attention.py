@@ -585,7 +585,7 @@ def multi_head_attention_forward(
                 f"The shape of the {attn_mask.ndim}D attn_mask is {tuple(attn_mask.shape)}, but "
                 f"should be {expected}."
             )
-    from ...ops.shape import cat
+    from ...ops.join import cat
     from ._vision import pad
 
     if bias_k is not None and bias_v is not None:

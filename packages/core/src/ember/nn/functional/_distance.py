@@ -50,7 +50,7 @@ def pairwise_distance(
         >>> F.pairwise_distance(ember.tensor([[0.0, 0.0]]), ember.tensor([[3.0, 4.0]]), eps=0)
         tensor([5.])
     """
-    from ...ops.reduce import norm
+    from ...ops.norm import norm
 
     a, b = _broadcast_pair(x1, x2, "pairwise_distance")
     diff = a - b
@@ -81,7 +81,7 @@ def cosine_similarity(x1: Tensor, x2: Tensor, dim: int = 1, eps: float = 1e-8) -
         tensor([0.7071])
     """
     from ...ops.compare import clamp_min
-    from ...ops.reduce import norm
+    from ...ops.norm import norm
 
     a, b = _broadcast_pair(x1, x2, "cosine_similarity")
     na = norm(a, 2, dim=dim, keepdim=True)
@@ -110,7 +110,7 @@ def normalize(
         tensor([[0.6000, 0.8000]])
     """
     from ...ops.compare import clamp_min
-    from ...ops.reduce import norm
+    from ...ops.norm import norm
 
     denom = clamp_min(norm(input, p, dim=dim, keepdim=True), eps)
     result = input / denom
@@ -129,7 +129,7 @@ def pdist(input: Tensor, p: float = 2.0) -> Tensor:
         tensor([5.0000, 1.0000, 4.2426])
     """
     from ...ops.index import index_select
-    from ...ops.reduce import norm
+    from ...ops.norm import norm
 
     if input.ndim != 2:
         raise RuntimeError(f"pdist only supports 2D tensors, got: {input.ndim}D")
@@ -171,7 +171,7 @@ def cdist(
     """
     from ...ops.compare import clamp_min
     from ...ops.linalg import matmul
-    from ...ops.reduce import norm
+    from ...ops.norm import norm
 
     modes = ("use_mm_for_euclid_dist_if_necessary", "use_mm_for_euclid_dist",
              "donot_use_mm_for_euclid_dist")

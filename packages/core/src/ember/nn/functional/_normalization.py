@@ -358,7 +358,7 @@ def local_response_norm(
         >>> F.local_response_norm(ember.ones(1, 3, 2, 2), size=2).shape
         ember.Size([1, 3, 2, 2])
     """
-    from ...ops.shape import cat
+    from ...ops.join import cat
 
     if input.ndim < 3:
         raise ValueError(

@@ -312,7 +312,8 @@ def embedding_bag(
 def _bag_max(weight: Tensor, idx, bag, num_bags: int, keep) -> Tensor:
     """Element-wise maximum of each bag's rows; the gradient goes to the row that attains it
     (the first one on ties), through a differentiable ``gather`` of those rows."""
-    from ...ops.index import _ufunc_at, gather  # _ufunc_at: ufunc.at on NumPy and CuPy
+    from ...ops._index_plan import _ufunc_at  # ufunc.at on NumPy and CuPy
+    from ...ops.scatter import gather
 
     xp = xp_of(idx)
     if keep is not None:

@@ -30,7 +30,7 @@ def parameters_to_vector(parameters: Iterable[Tensor]) -> Tensor:
         >>> vec = nn.utils.parameters_to_vector(model.parameters())
         >>> vec.shape   # (total number of elements,)
     """
-    from ...ops.shape import cat
+    from ...ops.join import cat
 
     device = None
     flat = []

@@ -143,7 +143,7 @@ def collate(batch, *, collate_fn_map: dict[type | tuple[type, ...], Callable] | 
 
 def collate_tensor_fn(batch, *, collate_fn_map=None):
     """Stack tensors along a new first dimension."""
-    from ...ops.shape import stack
+    from ...ops.join import stack
 
     try:
         return stack(batch, 0)
