@@ -6,9 +6,13 @@
   ``get_tokenizer('basic_english')``.
 - :mod:`embertext.collate`: ``PaddingCollator`` and ``LengthBucketSampler`` for batching
   variable-length sequences.
+- :mod:`embertext.datasets`: AG_NEWS, IMDB, SST2, YelpReviewPolarity, WikiText2/103, generic
+  CSV/JSONL/folder loaders, language-modelling blocks, and small embedded corpora.
+- :mod:`embertext.models`: BERT, DistilBERT and RoBERTa loading Hugging Face checkpoints
+  (``from_pretrained`` / ``save_pretrained``), and sentence embeddings.
 """
 
-from . import collate, tokenizer, vocab
+from . import collate, datasets, models, tokenizer, vocab
 from .collate import LengthBucketSampler, PaddingCollator
 from .tokenizer import BatchEncoding, Tokenizer
 from .vocab import Vocab, build_vocab_from_iterator, get_tokenizer
@@ -23,7 +27,9 @@ __all__ = [
     "Vocab",
     "build_vocab_from_iterator",
     "collate",
+    "datasets",
     "get_tokenizer",
+    "models",
     "tokenizer",
     "vocab",
 ]

@@ -1,0 +1,30 @@
+"""Pretrained transformer encoders with Hugging Face ``transformers``' names and folder layout:
+BERT, DistilBERT, RoBERTa, and sentence embeddings (sentence-transformers' recipe).
+
+    from embertext.models import BertModel, SentenceEncoder
+    model = BertModel.from_pretrained("path/to/bert-folder")          # or a hub name
+    encoder = SentenceEncoder("path/to/all-MiniLM-L6-v2")
+    embeddings = encoder.encode(["a sentence", "another one"])      # (2, 384), unit norm
+"""
+
+from . import outputs
+from .bert import (
+    BertForMaskedLM,
+    BertForSequenceClassification,
+    BertForTokenClassification,
+    BertModel,
+    BertPreTrainedModel,
+)
+from .configuration import BertConfig, DistilBertConfig, PretrainedConfig, RobertaConfig
+from .distilbert import DistilBertForSequenceClassification, DistilBertModel
+from .modeling_utils import PreTrainedModel
+from .pooling import SentenceEncoder, mean_pooling, normalize_embeddings
+from .roberta import RobertaForSequenceClassification, RobertaModel
+
+__all__ = [
+    "BertConfig", "BertForMaskedLM", "BertForSequenceClassification",
+    "BertForTokenClassification", "BertModel", "BertPreTrainedModel", "DistilBertConfig",
+    "DistilBertForSequenceClassification", "DistilBertModel", "PreTrainedModel",
+    "PretrainedConfig", "RobertaConfig", "RobertaForSequenceClassification", "RobertaModel",
+    "SentenceEncoder", "mean_pooling", "normalize_embeddings", "outputs",
+]
