@@ -1,9 +1,9 @@
 """Op table entries for ember.ops.arith: binary arithmetic with broadcasting."""
 
 import numpy as np
+from opinfo import ErrorInput, OpInfo, Sample, binary_samples, positive, randn
 
 import ember
-from opinfo import ErrorInput, OpInfo, Sample, binary_samples, positive, randn
 
 
 def _away_from_zero(rng, *shape):

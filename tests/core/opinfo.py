@@ -8,8 +8,9 @@ the function, ``gradcheck`` and ``gradgradcheck`` in float64, and the declared e
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 

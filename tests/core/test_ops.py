@@ -54,7 +54,9 @@ def _as_numpy(x):
 
 def _check_close(op, result, expected, dtype):
     results, expecteds = _flatten(result), _flatten(expected)
-    assert len(results) == len(expecteds), f"{op.name}: {len(results)} outputs, expected {len(expecteds)}"
+    assert len(results) == len(expecteds), (
+        f"{op.name}: {len(results)} outputs, expected {len(expecteds)}"
+    )
     for r, e in zip(results, expecteds):
         if op.compare is not None:
             op.compare(r, e)
@@ -109,7 +111,10 @@ def _tensor_fn(op, sample):
     return fn
 
 
-@pytest.mark.parametrize("op", [op for op in OPS if op.grad], ids=[op.name for op in OPS if op.grad])
+GRAD_OPS = [op for op in OPS if op.grad]
+
+
+@pytest.mark.parametrize("op", GRAD_OPS, ids=[op.name for op in GRAD_OPS])
 def test_gradcheck(op, device):
     rng = np.random.default_rng(99)
     for sample in op.samples(rng):
@@ -117,7 +122,8 @@ def test_gradcheck(op, device):
         if not idx:
             continue
         args = _to_ember(sample.args, np.float64, device, idx)
-        assert gradcheck(_tensor_fn(op, sample), tuple(args), eps=1e-6, atol=1e-5, rtol=1e-3), sample
+        fn = _tensor_fn(op, sample)
+        assert gradcheck(fn, tuple(args), eps=1e-6, atol=1e-5, rtol=1e-3), sample
 
 
 @pytest.mark.parametrize(

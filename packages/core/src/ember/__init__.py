@@ -7,6 +7,8 @@ Tensors (``ember.tensor``, ``ember.zeros``...), their operations, automatic diff
 and type-promotion rules.
 """
 
+# ruff: noqa: I001  (order matters: the ops must be bound before nn, optim... import them)
+
 from . import _dtype
 from ._device import device
 from ._dtype import *  # noqa: F403  (dtypes: ember.float32, ember.int64, ...)
@@ -34,6 +36,7 @@ from .ops.reorder import *  # noqa: F403
 from .ops.scan import *  # noqa: F403
 from .ops.scatter import *  # noqa: F403
 from .ops.shape import *  # noqa: F403
+from .ops.spectral import *  # noqa: F403
 from .ops.sorting import *  # noqa: F403
 from .ops.stats import *  # noqa: F403
 from .ops.unary import *  # noqa: F403

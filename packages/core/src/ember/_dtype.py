@@ -232,7 +232,9 @@ def result_type(*operands) -> dtype:
             if scal is None or c > scal:
                 scal = c
         else:
-            raise TypeError(f"result_type: expected tensors or Python numbers, got {type(x).__name__}")
+            raise TypeError(
+                f"result_type: expected tensors or Python numbers, got {type(x).__name__}"
+            )
     out = dims
     if zero is not None:
         if out is None:

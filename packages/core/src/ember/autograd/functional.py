@@ -31,8 +31,8 @@ def _prepare(inputs, create_graph):
 
 
 def _grad(outputs, inputs, grad_outputs, create_graph):
-    from . import grad
     from ..ops.creation import zeros_like
+    from . import grad
 
     outs = [o for o in outputs if o.requires_grad]
     gos = [g for o, g in zip(outputs, grad_outputs) if o.requires_grad]
@@ -170,8 +170,8 @@ def hvp(func, inputs, v=None, create_graph=False, strict=False):
 
 def vhp(func, inputs, v=None, create_graph=False, strict=False):
     """``(func(inputs), v^T H)`` for a scalar ``func``: two reverse passes."""
-    from . import grad
     from ..ops.creation import zeros_like
+    from . import grad
 
     inputs_t, single_in = _tuple(inputs)
     xs = _prepare(inputs_t, True)

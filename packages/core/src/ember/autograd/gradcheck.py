@@ -60,8 +60,8 @@ def _numerical_jacobian(func, inputs, index, eps):
 
 
 def _analytical_jacobian(func, inputs, index):
-    from . import grad as autograd_grad
     from .._tensor import _make
+    from . import grad as autograd_grad
 
     outputs = _float_outputs(_as_tuple(func(*inputs)))
     x = inputs[index]
@@ -141,8 +141,8 @@ def gradgradcheck(func, inputs, grad_outputs=None, *, eps: float = 1e-6, atol: f
     ``grad_outputs`` (the ``v``) default to random float64 tensors that themselves require
     grad, so the check covers the derivative with respect to them too.
     """
-    from . import grad as autograd_grad
     from .._tensor import _make
+    from . import grad as autograd_grad
 
     Tensor = _tensor_cls()
     inputs = _as_tuple(inputs)

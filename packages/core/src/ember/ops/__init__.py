@@ -18,6 +18,7 @@ from . import (
     scatter,
     shape,
     sorting,
+    spectral,
     stats,
     unary,
 )

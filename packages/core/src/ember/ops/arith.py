@@ -121,6 +121,13 @@ class Sub(Function):
         )
 
 
+def _conj(v):
+    """The complex conjugate of a tensor or number; real values unchanged (no copy)."""
+    if isinstance(v, Tensor):
+        return v.conj() if v._data.dtype.kind == "c" else v
+    return v.conjugate() if isinstance(v, complex) else v
+
+
 class Mul(Function):
     @staticmethod
     def forward(ctx, a, b):
@@ -136,8 +143,10 @@ class Mul(Function):
     def backward(ctx, grad):
         a, b = ctx.saved_tensors
         sa, sb = ctx.scalars
-        ga = grad_for(grad * (b if b is not None else sb), a) if ctx.needs_input_grad[0] else None
-        gb = grad_for(grad * (a if a is not None else sa), b) if ctx.needs_input_grad[1] else None
+        # conj: PyTorch's convention for complex gradients (a no-op on real values)
+        need_a, need_b = ctx.needs_input_grad
+        ga = grad_for(grad * _conj(b if b is not None else sb), a) if need_a else None
+        gb = grad_for(grad * _conj(a if a is not None else sa), b) if need_b else None
         return ga, gb
 
 
@@ -160,11 +169,11 @@ class Div(Function):
         a, b = ctx.saved_tensors
         sa, sb = ctx.scalars
         den = b if b is not None else sb
-        ga = grad_for(grad / den, a) if ctx.needs_input_grad[0] else None
+        ga = grad_for(grad / _conj(den), a) if ctx.needs_input_grad[0] else None
         gb = None
         if ctx.needs_input_grad[1]:
             num = a if a is not None else sa
-            gb = grad_for(-grad * num / (den * den), b)
+            gb = grad_for(-grad * _conj(num / (den * den)), b)
         return ga, gb
 
 

@@ -6,6 +6,8 @@ back to the source device.
 
 from __future__ import annotations
 
+import numpy as np
+
 from .. import _device as _dev
 from .. import _dtype as dt
 from .._tensor import Tensor, _make, check_inplace
@@ -20,7 +22,10 @@ class Cast(Function):
     @staticmethod
     def forward(ctx, x, np_dtype):
         ctx.src = x._data.dtype
-        return x._data.astype(np_dtype)
+        data = x._data
+        if data.dtype.kind == "c" and np.dtype(np_dtype).kind != "c":
+            data = data.real  # complex -> real keeps the real part (PyTorch; NumPy would warn)
+        return data.astype(np_dtype)
 
     @staticmethod
     def backward(ctx, grad):

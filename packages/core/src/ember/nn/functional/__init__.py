@@ -1,4 +1,7 @@
-"""``ember.nn.functional``: the functional form of every layer (``import ember.nn.functional as F``).
+"""``ember.nn.functional``: the functional form of every layer.
+
+    import ember.nn.functional as F
+
 
 The functions live in one private module per family and are re-exported here.
 """

@@ -1,0 +1,40 @@
+"""emberaudio.transforms: torchaudio.transforms as Ember ``nn.Module``s (same names,
+arguments, defaults and buffer names)."""
+
+from ._augment import ComputeDeltas, FrequencyMasking, SpecAugment, TimeMasking, TimeStretch
+from ._effects import Deemphasis, Fade, MuLawDecoding, MuLawEncoding, Preemphasis, Resample, Vol
+from ._spectral import (
+    LFCC,
+    MFCC,
+    AmplitudeToDB,
+    GriffinLim,
+    InverseMelScale,
+    InverseSpectrogram,
+    MelScale,
+    MelSpectrogram,
+    Spectrogram,
+)
+
+__all__ = [
+    "Spectrogram",
+    "InverseSpectrogram",
+    "GriffinLim",
+    "AmplitudeToDB",
+    "MelScale",
+    "InverseMelScale",
+    "MelSpectrogram",
+    "MFCC",
+    "LFCC",
+    "ComputeDeltas",
+    "TimeStretch",
+    "FrequencyMasking",
+    "TimeMasking",
+    "SpecAugment",
+    "Resample",
+    "Fade",
+    "Vol",
+    "MuLawEncoding",
+    "MuLawDecoding",
+    "Preemphasis",
+    "Deemphasis",
+]
