@@ -12,7 +12,7 @@
   (``from_pretrained`` / ``save_pretrained``), and sentence embeddings.
 """
 
-from . import collate, datasets, models, tokenizer, vocab
+from . import collate, datasets, generation, models, tokenizer, vocab
 from .collate import LengthBucketSampler, PaddingCollator
 from .tokenizer import BatchEncoding, Tokenizer
 from .vocab import Vocab, build_vocab_from_iterator, get_tokenizer
@@ -28,6 +28,7 @@ __all__ = [
     "build_vocab_from_iterator",
     "collate",
     "datasets",
+    "generation",
     "get_tokenizer",
     "models",
     "tokenizer",

@@ -121,6 +121,12 @@ class Sub(Function):
         )
 
 
+def _save_operands(ctx, a, b):
+    """Keep both operands for backward: tensors as saved tensors, numbers as they are."""
+    ctx.save_for_backward(*(t if isinstance(t, Tensor) else None for t in (a, b)))
+    ctx.scalars = (a, b)
+
+
 def _conj(v):
     """The complex conjugate of a tensor or number; real values unchanged (no copy)."""
     if isinstance(v, Tensor):
@@ -132,8 +138,7 @@ class Mul(Function):
     @staticmethod
     def forward(ctx, a, b):
         x, y = binary_arrays(a, b, "mul")
-        ctx.save_for_backward(*(t if isinstance(t, Tensor) else None for t in (a, b)))
-        ctx.scalars = (a, b)
+        _save_operands(ctx, a, b)
         try:
             return x * y
         except ValueError:
@@ -154,8 +159,7 @@ class Div(Function):
     @staticmethod
     def forward(ctx, a, b):
         x, y = _operands_float(a, b, "div")
-        ctx.save_for_backward(*(t if isinstance(t, Tensor) else None for t in (a, b)))
-        ctx.scalars = (a, b)
+        _save_operands(ctx, a, b)
         token = _quiet_on()
         try:
             return x / y
@@ -184,8 +188,7 @@ class Pow(Function):
         if isinstance(a, Tensor) and isinstance(y, int) and not isinstance(y, bool) and y < 0:
             if x.dtype.kind in "iu":
                 raise RuntimeError("Integers to negative integer powers are not allowed.")
-        ctx.save_for_backward(*(t if isinstance(t, Tensor) else None for t in (a, b)))
-        ctx.scalars = (a, b)
+        _save_operands(ctx, a, b)
         token = _quiet_on()
         try:
             out = x**y
@@ -333,58 +336,55 @@ def _zeros_for(ctx, grad):
     )
 
 
-class Remainder(Function):
+class _Modulo(Function):
+    """``a - q * b`` for a rounded quotient ``q``: its gradient is 1 for ``a`` and ``-q`` for
+    ``b`` (``q`` is piecewise constant)."""
+
+    ufunc = ""  # the array-module function computing the remainder
+
+    @classmethod
+    def forward(cls, ctx, a, b):
+        x, y = binary_arrays(a, b, cls.ufunc)
+        _save_operands(ctx, a, b)
+        token = _quiet_on()
+        try:
+            return getattr(xp_of(x if hasattr(x, "dtype") else y), cls.ufunc)(x, y)
+        finally:
+            _quiet_off(token)
+
+    @staticmethod
+    def quotient(num, den):
+        raise NotImplementedError
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b = ctx.saved_tensors
+        sa, sb = ctx.scalars
+        ga = grad_for(grad, a) if ctx.needs_input_grad[0] else None
+        gb = None
+        if ctx.needs_input_grad[1]:
+            num = a if a is not None else sa
+            gb = grad_for(-grad * type(ctx).quotient(num, b), b)
+        return ga, gb
+
+
+class Remainder(_Modulo):
     """Python's modulo: the result has the divisor's sign (``torch.remainder``)."""
 
-    @staticmethod
-    def forward(ctx, a, b):
-        x, y = binary_arrays(a, b, "remainder")
-        ctx.save_for_backward(*(t if isinstance(t, Tensor) else None for t in (a, b)))
-        ctx.scalars = (a, b)
-        token = _quiet_on()
-        try:
-            return xp_of(x if hasattr(x, "dtype") else y).remainder(x, y)
-        finally:
-            _quiet_off(token)
-
-    @staticmethod
-    def backward(ctx, grad):
-        a, b = ctx.saved_tensors
-        sa, sb = ctx.scalars
-        ga = grad_for(grad, a) if ctx.needs_input_grad[0] else None
-        gb = None
-        if ctx.needs_input_grad[1]:
-            num = a if a is not None else sa
-            gb = grad_for(-grad * floor_divide(num, b), b)
-        return ga, gb
+    ufunc = "remainder"
+    quotient = staticmethod(lambda num, den: floor_divide(num, den))
 
 
-class Fmod(Function):
+class Fmod(_Modulo):
     """C's fmod: the result has the dividend's sign."""
 
-    @staticmethod
-    def forward(ctx, a, b):
-        x, y = binary_arrays(a, b, "fmod")
-        ctx.save_for_backward(*(t if isinstance(t, Tensor) else None for t in (a, b)))
-        ctx.scalars = (a, b)
-        token = _quiet_on()
-        try:
-            return xp_of(x if hasattr(x, "dtype") else y).fmod(x, y)
-        finally:
-            _quiet_off(token)
+    ufunc = "fmod"
 
     @staticmethod
-    def backward(ctx, grad):
+    def quotient(num, den):
         from .unary import trunc
 
-        a, b = ctx.saved_tensors
-        sa, sb = ctx.scalars
-        ga = grad_for(grad, a) if ctx.needs_input_grad[0] else None
-        gb = None
-        if ctx.needs_input_grad[1]:
-            num = a if a is not None else sa
-            gb = grad_for(-grad * trunc(div(num, b)), b)
-        return ga, gb
+        return trunc(div(num, den))
 
 
 class Atan2(Function):

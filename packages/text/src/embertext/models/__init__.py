@@ -17,6 +17,7 @@ from .bert import (
 )
 from .configuration import BertConfig, DistilBertConfig, PretrainedConfig, RobertaConfig
 from .distilbert import DistilBertForSequenceClassification, DistilBertModel
+from .gpt2 import GPT2Config, GPT2LMHeadModel, GPT2Model, GPT2PreTrainedModel
 from .modeling_utils import PreTrainedModel
 from .pooling import SentenceEncoder, mean_pooling, normalize_embeddings
 from .roberta import RobertaForSequenceClassification, RobertaModel
@@ -24,7 +25,8 @@ from .roberta import RobertaForSequenceClassification, RobertaModel
 __all__ = [
     "BertConfig", "BertForMaskedLM", "BertForSequenceClassification",
     "BertForTokenClassification", "BertModel", "BertPreTrainedModel", "DistilBertConfig",
-    "DistilBertForSequenceClassification", "DistilBertModel", "PreTrainedModel",
+    "DistilBertForSequenceClassification", "DistilBertModel", "GPT2Config", "GPT2LMHeadModel",
+    "GPT2Model", "GPT2PreTrainedModel", "PreTrainedModel",
     "PretrainedConfig", "RobertaConfig", "RobertaForSequenceClassification", "RobertaModel",
     "SentenceEncoder", "mean_pooling", "normalize_embeddings", "outputs",
 ]
