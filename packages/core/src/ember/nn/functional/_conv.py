@@ -250,7 +250,12 @@ def _conv_weight_array(x, y, g: _Geometry, dtype):
     # (C*K, N*L) @ (N*L, O), transposed afterwards, rather than (O, N*L) @ (N*L, C*K): the
     # same product, but OpenBLAS runs this long-K, small-output GEMM up to ~25x faster with the
     # larger output dimension first (measured in benchmarks/bench_nn.py's MNIST CNN step).
-    w = (cols @ yk.swapaxes(1, 2)).swapaxes(1, 2)
+    # With one group, a plain 2-D product: NumPy's stacked matmul falls off BLAS's fast path
+    # for some of these shapes (a 9 x 200k by 200k x 16 product took seconds, not milliseconds).
+    if groups == 1:
+        w = (cols[0] @ yk[0].T).T
+    else:
+        w = (cols @ yk.swapaxes(1, 2)).swapaxes(1, 2)
     return w.reshape((o, c // groups) + g.kernel).astype(dtype, copy=False)
 
 

@@ -1,0 +1,336 @@
+"""Train an audio classifier: ``python -m emberaudio.finetune`` (or ``emberaudio-finetune``).
+
+    emberaudio-finetune                                   # embedded spoken digits, SpectrogramCNN
+    emberaudio-finetune --model m5 --epochs 20
+    emberaudio-finetune --dataset path/to/clips --sample-rate 8000 --augment
+
+``--dataset`` is ``embedded`` (the 300 spoken digits shipped with emberaudio: train on four
+voices, test on a fifth) or a folder ``path/<label>/<clip>.wav`` (any format libsndfile reads),
+of which a fixed 20% of each label is held out for testing. Clips are mixed to mono, resampled
+to ``--sample-rate`` on load, and zero-padded or cut to ``--clip-seconds``.
+
+Outputs in ``--out`` (default ``runs/audio-<model>``): ``last.pt`` and ``best.pt`` (the model's
+state dict, the configuration and the labels: what ``emberaudio-classify`` needs) and
+``metrics.csv`` (one row per epoch). Only ``--task classify`` exists for now; CTC fine-tuning
+(speech recognition) is not implemented yet.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import os
+import sys
+import time
+
+import numpy as np
+from tqdm import tqdm
+
+import ember
+import ember.nn.functional as F
+from ember.utils.data import DataLoader, Dataset, Subset
+
+from .classify import CHECKPOINT_FORMAT, UserError, fit_length, prepare_waveform
+from .datasets import SpokenDigits
+from .datasets.utils import load_waveform
+from .models import SpectrogramCNN, get_model, list_models
+from .transforms import FrequencyMasking, TimeMasking
+
+__all__ = ["AudioFolder", "build_parser", "cli", "main", "train"]
+
+# Measured on the shared 2-core development machine: the default run (spectrogram-cnn, augment,
+# 12 epochs, Adam 3e-3 cosine) ends at 75% accuracy on the held-out voice (best epoch 80%) in
+# about 2 minutes; without augmentation 58% (it fits the four training voices to 100%).
+DEFAULT_EPOCHS = 12
+_AUDIO_EXTENSIONS = (".wav", ".flac", ".ogg", ".mp3", ".aiff", ".aif", ".au")
+
+
+class AudioFolder(Dataset):
+    """Clips in label subfolders: ``root/<label>/<clip>.<ext>`` -> ``(waveform, rate, label)``.
+
+    Args:
+        root: the folder.
+        sample_rate: every clip is mixed to mono and resampled to this rate.
+
+    Attributes:
+        classes: the label folder names, sorted; ``targets``: each clip's label index.
+    """
+
+    def __init__(self, root: str, sample_rate: int) -> None:
+        self.root, self.sample_rate = root, sample_rate
+        self.classes = sorted(d for d in os.listdir(root)
+                              if os.path.isdir(os.path.join(root, d)) and not d.startswith("."))
+        self.samples = [(os.path.join(root, c, f), i) for i, c in enumerate(self.classes)
+                        for f in sorted(os.listdir(os.path.join(root, c)))
+                        if f.lower().endswith(_AUDIO_EXTENSIONS)]
+        if len(self.classes) < 2 or not self.samples:
+            raise UserError(f"--dataset {root}: expected at least two label folders holding "
+                            f"audio files ({', '.join(_AUDIO_EXTENSIONS)}), e.g. "
+                            f"{root}/yes/001.wav and {root}/no/001.wav; found "
+                            f"{len(self.classes)} folders and {len(self.samples)} files")
+        self.targets = [label for _, label in self.samples]
+
+    def __len__(self) -> int:
+        return len(self.samples)
+
+    def __getitem__(self, index: int):
+        path, label = self.samples[index]
+        try:
+            waveform, rate = load_waveform(path)
+        except RuntimeError as exc:
+            raise UserError(f"corrupt audio file in the dataset: {exc}; delete or replace "
+                            "it") from None
+        return prepare_waveform(waveform, rate, self.sample_rate), self.sample_rate, label
+
+
+class _Resampled(Dataset):
+    """A ``(waveform, rate, label)`` dataset brought to mono at ``sample_rate``."""
+
+    def __init__(self, base, sample_rate: int) -> None:
+        self.base, self.sample_rate = base, sample_rate
+
+    def __len__(self) -> int:
+        return len(self.base)
+
+    def __getitem__(self, index: int):
+        waveform, rate, label = self.base[index]
+        return prepare_waveform(waveform, rate, self.sample_rate), self.sample_rate, label
+
+
+class _FixedLengthCollate:
+    """Stack ``(waveform, rate, label)`` items as ``(N, 1, frames)`` and ``(N,)`` labels (a
+    class, not a closure, so DataLoader workers can pickle it)."""
+
+    def __init__(self, frames: int) -> None:
+        self.frames = frames
+
+    def __call__(self, batch):
+        waves = ember.stack([fit_length(w, self.frames) for w, _, _ in batch])
+        return waves, ember.tensor([label for _, _, label in batch], dtype=ember.int64)
+
+
+def _held_out_split(targets, fraction: float = 0.2):
+    """(train, test) indices: a fixed ``fraction`` of each label (at least one clip where the
+    label has two or more), the same whatever --seed."""
+    targets = np.asarray(targets)
+    order = np.random.default_rng(0).permutation(len(targets))
+    order = order[np.argsort(targets[order], kind="stable")]  # grouped by label, shuffled
+    counts = np.bincount(targets)
+    starts = np.repeat(np.concatenate([[0], np.cumsum(counts)[:-1]]), counts)
+    n_test = np.where(counts >= 2, np.maximum(1, np.round(counts * fraction)), 0).astype(int)
+    is_test = (np.arange(len(order)) - starts) < np.repeat(n_test, counts)
+    return np.sort(order[~is_test]).tolist(), np.sort(order[is_test]).tolist()
+
+
+def _limit(dataset, n: int | None):
+    """A fixed subset of ``n`` items spread over the dataset (seed 0)."""
+    if n is None or n >= len(dataset):
+        return dataset
+    return Subset(dataset, np.sort(np.random.default_rng(0).permutation(len(dataset))[:n])
+                  .tolist())
+
+
+def _build_data(config: dict):
+    """(train set, test set, labels) with clips at the configured rate."""
+    rate = config["sample_rate"]
+    if config["dataset"] == "embedded":
+        train, test = SpokenDigits("train"), SpokenDigits("test")
+        labels = list(SpokenDigits.classes)
+        if rate != 16000:
+            train, test = _Resampled(train, rate), _Resampled(test, rate)
+    else:
+        folder = AudioFolder(config["dataset"], rate)
+        train_idx, test_idx = _held_out_split(folder.targets)
+        train, test, labels = Subset(folder, train_idx), Subset(folder, test_idx), folder.classes
+    return _limit(train, config["limit"]), _limit(test, config["limit"]), labels
+
+
+def _augment(model, waves):
+    """Training-time augmentation, drawn from ember's generator (``--seed`` reproduces it).
+
+    Per clip: a random gain of -6..+6 dB and Gaussian noise at 15..40 dB SNR (of the clip's
+    RMS); for SpectrogramCNN also SpecAugment masks (one band of up to 8 mel bins and one of up
+    to 10 frames per clip). Returns the model's scores."""
+    n = waves.shape[0]
+    gain = 10.0 ** ((ember.rand(n, 1, 1) * 12.0 - 6.0) / 20.0)
+    rms = waves.pow(2).mean(dim=-1, keepdim=True).sqrt()
+    snr_db = ember.rand(n, 1, 1) * 25.0 + 15.0
+    waves = (waves + ember.randn(waves.shape) * rms * 10.0 ** (-snr_db / 20.0)) * gain
+    if isinstance(model, SpectrogramCNN):
+        spec = model.spectrogram(waves)
+        floor = float(spec.min())  # mask to the clip set's floor (silence), not 0 dB
+        spec = FrequencyMasking(8, iid_masks=True)(spec, floor)
+        spec = TimeMasking(10, iid_masks=True)(spec, floor)
+        return model.classify(spec)
+    return model(waves)
+
+
+def evaluate(model, loader) -> tuple[float, float]:
+    """(mean cross-entropy, accuracy) of ``model`` over ``loader``."""
+    model.eval()
+    total_loss, correct, count = 0.0, 0, 0
+    with ember.no_grad():
+        for waves, labels in loader:
+            scores = model(waves)
+            total_loss += float(F.cross_entropy(scores, labels, reduction="sum"))
+            correct += int((scores.argmax(dim=-1) == labels).sum())
+            count += labels.shape[0]
+    return total_loss / max(count, 1), correct / max(count, 1)
+
+
+def train(config: dict, progress: bool = True) -> dict:
+    """Run the training described by ``config`` (the resolved command-line options).
+
+    Returns:
+        ``{"history": [per-epoch dicts], "best_accuracy", "final_accuracy", "out"}``.
+    """
+    ember.manual_seed(config["seed"])
+    train_set, test_set, labels = _build_data(config)
+    frames = round(config["clip_seconds"] * config["sample_rate"])
+    model = get_model(config["model"], n_classes=len(labels), sample_rate=config["sample_rate"])
+    if frames < model.min_frames:
+        raise UserError(f"--clip-seconds {config['clip_seconds']}: {frames} frames at "
+                        f"{config['sample_rate']} Hz, but {config['model']} needs at least "
+                        f"{model.min_frames}; raise --clip-seconds")
+    collate = _FixedLengthCollate(frames)
+    generator = ember.Generator().manual_seed(config["seed"])
+    train_loader = DataLoader(train_set, batch_size=config["batch_size"], shuffle=True,
+                              collate_fn=collate, num_workers=config["workers"],
+                              generator=generator)
+    test_loader = DataLoader(test_set, batch_size=config["batch_size"], collate_fn=collate,
+                             num_workers=config["workers"])
+    optimizer = ember.optim.Adam(model.parameters(), lr=config["lr"])
+    # Cosine decay to 0 over the run, stepped per batch: large early steps, fine ones at the end.
+    steps = config["epochs"] * len(train_loader)
+    scheduler = ember.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=max(steps, 1))
+    out = config["out"]
+    os.makedirs(out, exist_ok=True)
+    print(f"{config['model']} on {config['dataset']}: {len(train_set)} train / "
+          f"{len(test_set)} test clips, {len(labels)} classes, "
+          f"{sum(p.numel() for p in model.parameters())} parameters", flush=True)
+    history, best = [], -1.0
+    for epoch in range(1, config["epochs"] + 1):
+        model.train()
+        started, total_loss, correct, count = time.time(), 0.0, 0, 0
+        bar = tqdm(train_loader, desc=f"epoch {epoch}/{config['epochs']}", leave=False,
+                   disable=not progress, file=sys.stderr)
+        for waves, targets in bar:
+            scores = _augment(model, waves) if config["augment"] else model(waves)
+            loss = F.cross_entropy(scores, targets)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            scheduler.step()
+            total_loss += float(loss) * targets.shape[0]
+            correct += int((scores.argmax(dim=-1) == targets).sum())
+            count += targets.shape[0]
+            bar.set_postfix(loss=f"{total_loss / count:.3f}")
+        test_loss, test_acc = evaluate(model, test_loader)
+        row = {"epoch": epoch, "train_loss": total_loss / count, "train_accuracy": correct / count,
+               "test_loss": test_loss, "test_accuracy": test_acc,
+               "seconds": time.time() - started}
+        history.append(row)
+        print(f"epoch {epoch}/{config['epochs']}: train loss {row['train_loss']:.4f} "
+              f"acc {row['train_accuracy']:.2%} | test loss {test_loss:.4f} "
+              f"acc {test_acc:.2%} | {row['seconds']:.1f}s", flush=True)
+        ckpt = {"format": CHECKPOINT_FORMAT, "model": model.state_dict(), "config": config,
+                "labels": labels, "epoch": epoch, "test_accuracy": test_acc}
+        ember.save(ckpt, os.path.join(out, "last.pt"))
+        if test_acc > best:
+            best = test_acc
+            ember.save(ckpt, os.path.join(out, "best.pt"))
+        _write_metrics(os.path.join(out, "metrics.csv"), history)
+    print(f"final test accuracy {history[-1]['test_accuracy']:.2%} (best {best:.2%}); "
+          f"checkpoints in {out}", flush=True)
+    return {"history": history, "best_accuracy": best,
+            "final_accuracy": history[-1]["test_accuracy"], "out": out}
+
+
+def _write_metrics(path: str, history: list) -> None:
+    with open(path, "w", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=list(history[0]))
+        writer.writeheader()
+        writer.writerows(history)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The command line of ``emberaudio-finetune``."""
+    p = argparse.ArgumentParser(prog="emberaudio-finetune",
+                                description="Train an audio classifier with Ember.")
+    add = p.add_argument
+    add("--task", default="classify", choices=["classify", "ctc"],
+        help="classify (default). ctc (speech recognition with a CTC loss) is not implemented "
+             "yet")
+    add("--model", default="spectrogram-cnn", choices=list_models(),
+        help="spectrogram-cnn (default: log-mel front end + small CNN) or m5 (raw waveform)")
+    add("--dataset", default="embedded",
+        help="embedded (default: 300 spoken digits shipped with emberaudio) or a folder of "
+             "audio files in label subfolders (path/<label>/<clip>.wav)")
+    add("--sample-rate", type=int, default=16000,
+        help="resample every clip to this rate on load (default 16000)")
+    add("--clip-seconds", type=float, default=1.0,
+        help="pad or cut every clip to this length (default 1.0)")
+    # On by default (a deliberate choice): on the embedded digits, whose test split is an
+    # unseen voice, augmentation took held-out accuracy from 58% to 75% in the same 12 epochs.
+    add("--augment", action=argparse.BooleanOptionalAction, default=True,
+        help="random gain and noise, and SpecAugment masks with spectrogram-cnn (default on; "
+             "--no-augment turns it off)")
+    add("--epochs", type=int, default=DEFAULT_EPOCHS, help=f"default {DEFAULT_EPOCHS}")
+    add("--lr", type=float, default=3e-3, help="Adam's peak learning rate, cosine-decayed "
+                                               "(default 0.003)")
+    add("--batch-size", type=int, default=32, help="default 32")
+    add("--workers", type=int, default=0,
+        help="DataLoader worker processes (default 0: load in the main process)")
+    add("--seed", type=int, default=0, help="default 0")
+    add("--limit", type=int, metavar="N", help="use a fixed subset of N train and N test clips")
+    add("--out", help="output folder (default runs/audio-<model>)")
+    add("--no-progress", action="store_true", help="hide the progress bar")
+    return p
+
+
+def _resolve(args: argparse.Namespace) -> dict:
+    if args.task == "ctc":
+        raise UserError("--task ctc is not implemented yet; use --task classify")
+    for name in ("epochs", "batch_size", "sample_rate", "limit"):
+        value = getattr(args, name)
+        if value is not None and value < 1:
+            raise UserError(f"--{name.replace('_', '-')} must be at least 1, got {value}")
+    if args.lr <= 0 or args.clip_seconds <= 0:
+        raise UserError(f"--lr and --clip-seconds must be positive, got {args.lr} and "
+                        f"{args.clip_seconds}")
+    if args.workers < 0:
+        raise UserError(f"--workers must be 0 or more, got {args.workers}")
+    dataset = args.dataset
+    if dataset.lower() == "embedded":
+        dataset = "embedded"
+    else:
+        dataset = os.path.abspath(os.path.expanduser(dataset))
+        if not os.path.isdir(dataset):
+            raise UserError(f"--dataset {args.dataset}: not 'embedded' and not a folder; give "
+                            f"a folder of label subfolders (path/<label>/<clip>.wav)")
+    config = {k: getattr(args, k) for k in ("task", "model", "sample_rate", "clip_seconds",
+                                            "augment", "epochs", "lr", "batch_size", "workers",
+                                            "seed", "limit")}
+    config["dataset"] = dataset
+    config["out"] = args.out or os.path.join("runs", f"audio-{args.model}")
+    return config
+
+
+def main(argv=None) -> int:
+    """Run the command; returns the exit status (2 for a user error)."""
+    args = build_parser().parse_args(argv)
+    try:
+        train(_resolve(args), progress=not args.no_progress)
+    except UserError as exc:
+        print(f"emberaudio-finetune: error: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def cli() -> None:
+    """Console-script entry point (``emberaudio-finetune``)."""
+    sys.exit(main())
+
+
+if __name__ == "__main__":
+    cli()
