@@ -33,12 +33,15 @@ from __future__ import annotations
 
 import traceback
 
+import numpy as np
+
 from .grad_mode import STATE
 
 __all__ = ["Function", "FunctionCtx", "once_differentiable"]
 
 _Tensor = None  # ember.Tensor, bound by ember._tensor at import (avoids an import cycle)
 _make = None  # ember._tensor._make: wrap an array in a Tensor without checks
+_ndarray_type = np.ndarray
 
 
 def _bind_tensor(tensor_cls, make):
@@ -268,13 +271,6 @@ def _bump(tensors):
             counter[0] += 1
 
 
-def _edge(tensor):
-    fn = tensor.grad_fn
-    if fn is not None:
-        return (fn, tensor._output_nr)
-    return tensor  # a leaf that requires grad
-
-
 def _record(cls, ctx, args, kwargs):
     """The grad-mode path of ``apply``: run forward without recording, then wire the node."""
     needs = []
@@ -282,7 +278,8 @@ def _record(cls, ctx, args, kwargs):
     for a in args:
         if isinstance(a, _Tensor) and a.requires_grad:
             needs.append(True)
-            edges.append(_edge(a))
+            fn = a.grad_fn  # the edge: the producing node, or the leaf itself
+            edges.append((fn, a._output_nr) if fn is not None else a)
         else:
             needs.append(False)
             edges.append(None)
@@ -296,6 +293,15 @@ def _record(cls, ctx, args, kwargs):
         out = cls.forward(ctx, *args, **kwargs)
     finally:
         STATE.enabled = True
+
+    if type(out) is _ndarray_type and not ctx._dirty and not ctx._to_save:
+        # The common case (one fresh array, nothing saved or modified in place): wire it up
+        # without the general bookkeeping below.
+        t = _make(out)
+        t.requires_grad = True
+        t.grad_fn = ctx
+        ctx._saved = ()
+        return t
 
     is_tuple = type(out) is tuple
     outputs = [_as_output(o) for o in out] if is_tuple else [_as_output(out)]
