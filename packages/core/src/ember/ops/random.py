@@ -26,7 +26,7 @@ from .._tensor import Tensor, _make, check_inplace
 from ..autograd.function import Function
 from ..autograd.grad_mode import STATE
 from ._util import inplace, register_methods, write_into, xp_of
-from .creation import _finish, _sizes
+from .creation import _finish, _like, _sizes
 
 __all__ = [
     "Generator",
@@ -451,10 +451,6 @@ def randperm(
     rng = _rng(generator, device)
     values = rng.permutation(int(n))
     return _out_or(_finish(values.astype(d.np_dtype, copy=False), requires_grad), out)
-
-
-def _like(input, dtype, device):
-    return (input.dtype if dtype is None else dtype), (input.device if device is None else device)
 
 
 def rand_like(
