@@ -28,6 +28,12 @@ def _check_lr(lr) -> None:
         raise ValueError(f"Invalid learning rate: {_value(lr) if isinstance(lr, Tensor) else lr}")
 
 
+def _check_non_negative(label: str, value) -> None:
+    """PyTorch's check and message for a hyperparameter that must be >= 0."""
+    if not 0.0 <= value:
+        raise ValueError(f"Invalid {label} value: {value}")
+
+
 def _check_betas(betas) -> None:
     for i in (0, 1):
         if not 0.0 <= _value(betas[i]) < 1.0:

@@ -8,6 +8,7 @@ from ..ops._util import xp_of
 from ._util import (
     _bump_version,
     _check_lr,
+    _check_non_negative,
     _check_unsupported,
     _grad_array,
     _increment,
@@ -59,10 +60,8 @@ class Adadelta(Optimizer):
         _check_lr(lr)
         if not 0.0 <= rho <= 1.0:
             raise ValueError(f"Invalid rho value: {rho}")
-        if not 0.0 <= eps:
-            raise ValueError(f"Invalid epsilon value: {eps}")
-        if not 0.0 <= weight_decay:
-            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+        _check_non_negative("epsilon", eps)
+        _check_non_negative("weight_decay", weight_decay)
         _check_unsupported("Adadelta", differentiable)
         defaults = {
             "lr": lr,

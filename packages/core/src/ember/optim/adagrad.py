@@ -8,6 +8,7 @@ from ..ops._util import xp_of
 from ._util import (
     _bump_version,
     _check_lr,
+    _check_non_negative,
     _check_unsupported,
     _grad_array,
     _increment,
@@ -62,16 +63,13 @@ class Adagrad(Optimizer):
         fused: bool | None = None,
     ) -> None:
         _check_lr(lr)
-        if not 0.0 <= lr_decay:
-            raise ValueError(f"Invalid lr_decay value: {lr_decay}")
-        if not 0.0 <= weight_decay:
-            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+        _check_non_negative("lr_decay", lr_decay)
+        _check_non_negative("weight_decay", weight_decay)
         if not 0.0 <= initial_accumulator_value:
             raise ValueError(
                 f"Invalid initial_accumulator_value value: {initial_accumulator_value}"
             )
-        if not 0.0 <= eps:
-            raise ValueError(f"Invalid epsilon value: {eps}")
+        _check_non_negative("epsilon", eps)
         _check_unsupported("Adagrad", differentiable, foreach, fused)
         defaults = {
             "lr": lr,

@@ -9,6 +9,7 @@ from ._util import (
     _bump_version,
     _check_betas,
     _check_lr,
+    _check_non_negative,
     _check_unsupported,
     _grad_array,
     _increment,
@@ -71,13 +72,10 @@ class NAdam(Optimizer):
         differentiable: bool = False,
     ) -> None:
         _check_lr(lr)
-        if not 0.0 <= eps:
-            raise ValueError(f"Invalid epsilon value: {eps}")
+        _check_non_negative("epsilon", eps)
         _check_betas(betas)
-        if not 0.0 <= weight_decay:
-            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
-        if not 0.0 <= momentum_decay:
-            raise ValueError(f"Invalid momentum_decay value: {momentum_decay}")
+        _check_non_negative("weight_decay", weight_decay)
+        _check_non_negative("momentum_decay", momentum_decay)
         _check_unsupported("NAdam", differentiable)
         defaults = {
             "lr": lr,

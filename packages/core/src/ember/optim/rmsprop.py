@@ -8,6 +8,7 @@ from ..ops._util import xp_of
 from ._util import (
     _bump_version,
     _check_lr,
+    _check_non_negative,
     _check_unsupported,
     _grad_array,
     _increment,
@@ -67,14 +68,10 @@ class RMSprop(Optimizer):
         differentiable: bool = False,
     ) -> None:
         _check_lr(lr)
-        if not 0.0 <= eps:
-            raise ValueError(f"Invalid epsilon value: {eps}")
-        if not 0.0 <= momentum:
-            raise ValueError(f"Invalid momentum value: {momentum}")
-        if not 0.0 <= weight_decay:
-            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
-        if not 0.0 <= alpha:
-            raise ValueError(f"Invalid alpha value: {alpha}")
+        _check_non_negative("epsilon", eps)
+        _check_non_negative("momentum", momentum)
+        _check_non_negative("weight_decay", weight_decay)
+        _check_non_negative("alpha", alpha)
         _check_unsupported("RMSprop", differentiable)
         defaults = {
             "lr": lr,
