@@ -1,3 +1,4 @@
-"""Utilities: data loading (ember.utils.data)."""
+"""Utilities: data loading (ember.utils.data) and models in the Hugging Face folder layout
+(ember.utils.pretrained, imported on use)."""
 
 from . import data
