@@ -2,8 +2,10 @@
 
     python benchmarks/bench_nn.py              # all four
     python benchmarks/bench_nn.py resnet       # names containing 'resnet'
+    python benchmarks/bench_nn.py --device cuda  # on the GPU (CuPy for Ember)
 
-Each step is forward + loss + backward + optimiser step, as in a real training loop.
+Each step is forward + loss + backward + optimiser step, as in a real training loop; on a GPU
+the step ends with a device synchronisation so the time counts the kernels, not their launch.
 """
 
 from __future__ import annotations
@@ -12,15 +14,21 @@ import sys
 
 from harness import Workload, run
 
+DEVICE = "cpu"  # set from --device
+
 
 def _train_step(lib, model, inputs, targets, loss_fn, lr=1e-3):
+    model.to(DEVICE)
+    inputs, targets = inputs.to(DEVICE), targets.to(DEVICE)
     optimizer = lib.optim.SGD(model.parameters(), lr=lr, momentum=0.9)
+    sync = lib.cuda.synchronize if DEVICE == "cuda" else (lambda: None)
 
     def step():
         optimizer.zero_grad()
         loss = loss_fn(model(inputs), targets)
         loss.backward()
         optimizer.step()
+        sync()
 
     return step
 
@@ -134,4 +142,9 @@ WORKLOADS = [
 ]
 
 if __name__ == "__main__":
-    run(WORKLOADS, sys.argv[1] if len(sys.argv) > 1 else None)
+    args = sys.argv[1:]
+    if "--device" in args:
+        at = args.index("--device")
+        DEVICE = args[at + 1]
+        del args[at:at + 2]
+    run(WORKLOADS, args[0] if args else None)

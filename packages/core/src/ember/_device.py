@@ -72,6 +72,12 @@ def is_cupy_array(array) -> bool:
     return type(array) is not np.ndarray and bool(_cupy) and isinstance(array, _cupy.ndarray)
 
 
+def is_writeable(array) -> bool:
+    """Whether ``array``'s memory may be written: NumPy can mark an array read-only (a
+    broadcast view, a buffer from ``frombuffer``); CuPy arrays have no such flag."""
+    return getattr(array.flags, "writeable", True)
+
+
 class device:
     """Where a tensor's memory lives: ``device('cpu')``, ``device('cuda')``, ``device('cuda', 1)``.
 

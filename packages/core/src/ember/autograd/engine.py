@@ -157,9 +157,11 @@ def _check_anomaly(node, grads):
 def _owned(g, seen):
     """``g`` itself if nothing else can see its memory, else a copy (so ``.grad`` never aliases
     another tensor or another parameter's gradient)."""
+    from .._device import is_writeable
+
     data = g._data
     key = id(data)
-    if key in seen or data.base is not None or not data.flags.writeable:
+    if key in seen or data.base is not None or not is_writeable(data):
         from .._tensor import _make
 
         return _make(data.copy())

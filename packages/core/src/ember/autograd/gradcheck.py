@@ -150,8 +150,8 @@ def gradgradcheck(func, inputs, grad_outputs=None, *, eps: float = 1e-6, atol: f
     if grad_outputs is None:
         rng = np.random.default_rng(0)
         grad_outputs = tuple(
-            _make(rng.standard_normal(o._data.shape).astype(o._data.dtype)).requires_grad_()
-            for o in outputs
+            _make(rng.standard_normal(o._data.shape).astype(o._data.dtype)).to(o.device)
+            .requires_grad_() for o in outputs
         )
     else:
         grad_outputs = _as_tuple(grad_outputs)

@@ -25,6 +25,7 @@ import numpy as np
 
 from .. import _device as _dev
 from .. import _dtype as dt
+from .._device import is_writeable
 from .._tensor import Tensor, _make, _make_view, check_inplace
 from ..autograd.function import Function
 from ..autograd.grad_mode import STATE
@@ -41,15 +42,16 @@ _ALL = (Ellipsis,)  # the basic part of a plan that keeps every dimension
 def _ufunc_at(name: str, target, key, values) -> None:
     """``xp.<name>.at(target, key, values)``: unbuffered, so repeated indices all apply.
 
-    NumPy has ``at`` for every ufunc; CuPy only for some (add, maximum, minimum...) and raises
-    NotImplementedError for the others, which then go through :func:`_ufunc_at_by_rounds`.
+    NumPy has ``at`` for every ufunc. On CuPy only ``add`` goes through ``at`` (an atomic add,
+    exact in every float width); CuPy's ``maximum.at``/``minimum.at`` round float64 to float32
+    and the other ufuncs have no ``at``, so those go through :func:`_ufunc_at_by_rounds`.
     """
     xp = xp_of(target)
     if values.__class__ is not target.__class__ or values.dtype != target.dtype:
         values = xp.asarray(values, dtype=target.dtype)
-    try:
+    if xp is np or name == "add":
         getattr(xp, name).at(target, key, values)
-    except NotImplementedError:
+    else:
         _ufunc_at_by_rounds(xp, name, target, key, values)
 
 
@@ -109,7 +111,7 @@ def _target_shape(data, plan):
 def _write_checked(data, plan, values, accumulate: bool, op: str) -> None:
     """:func:`_write_plan` with PyTorch's errors for a read-only destination or a value that
     does not broadcast to the indexed shape."""
-    if not data.flags.writeable:
+    if not is_writeable(data):
         raise RuntimeError(
             f"{op}: the tensor is a read-only (expanded/broadcast) view; clone() it first"
         )

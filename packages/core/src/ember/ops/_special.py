@@ -30,7 +30,8 @@ def _special(xp, a, name, *args):
         from cupyx.scipy import special as cupy_special  # imported only when CuPy is in use
 
         fn = getattr(cupy_special, name)
-        return fn(*args, a) if name == "polygamma" else fn(a)
+        # cupyx's polygamma needs the order as an array (it calls ``(n == 0).astype``).
+        return fn(xp.asarray(args[0]), a) if name == "polygamma" else fn(a)
     return _KERNELS[name](np, a, *args)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import _dtype as dt
-from .._device import get_array_module, is_cupy_array
+from .._device import get_array_module, is_cupy_array, is_writeable
 from .._tensor import Tensor, _make, check_inplace
 from ..autograd.function import Function
 from ..autograd.grad_mode import STATE
@@ -251,7 +251,7 @@ def write_into(t: Tensor, result: Tensor, op: str) -> Tensor:
                 f"{op}: result type {_FROM_NP[src.dtype].name} can't be cast to the desired "
                 f"output type {_FROM_NP[dst.dtype].name}"
             )
-        if not dst.flags.writeable:
+        if not is_writeable(dst):
             raise RuntimeError(
                 f"{op}: the tensor is a read-only (expanded/broadcast) view; clone() it first"
             )

@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import _dtype as dt
+from .._device import is_writeable
 from .._tensor import Tensor, _make
 from ..autograd.function import Function
 from ..autograd.grad_mode import STATE
@@ -715,7 +716,7 @@ def _fast_inplace(self, other, name):
             return False
     else:
         return False
-    if not data.flags.writeable:
+    if not is_writeable(data):
         return False
     ufunc = _FAST_UFUNCS[name]
     if type(data) is np.ndarray:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._device import is_writeable
 from .._tensor import Tensor, _make, _make_view, check_inplace
 from ..autograd.grad_mode import STATE
 from ._index_plan import (
@@ -259,7 +260,7 @@ def masked_fill_(self: Tensor, mask: Tensor, value) -> Tensor:
     )
     if recording:
         return inplace(self, masked_fill, mask, value, op="masked_fill_")
-    if not data.flags.writeable:
+    if not is_writeable(data):
         raise RuntimeError(
             "masked_fill_: the tensor is a read-only (expanded/broadcast) view; clone() it first"
         )

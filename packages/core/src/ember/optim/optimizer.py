@@ -430,7 +430,8 @@ class Optimizer:
         device, reused across parameters and steps: the intermediate values of an update live
         here, so a step allocates no parameter-sized memory once the first step has run."""
         scratch = self.__dict__.setdefault("_scratch", {})
-        key = (type(like), like.dtype, getattr(like, "device", None))
+        # str(): a CuPy Device object is not hashable; its text names the card.
+        key = (type(like), like.dtype, str(getattr(like, "device", "")))
         shape = like.shape if shape is None else shape
         n = math.prod(shape)
         bufs = scratch.get(key)
