@@ -29,6 +29,7 @@ from ._filtering import (
     lowpass_biquad,
     preemphasis,
 )
+from ._pitch import pitch_shift
 from ._resample import resample
 from ._spectral import (
     griffinlim,
@@ -44,6 +45,7 @@ __all__ = [
     "inverse_spectrogram",
     "griffinlim",
     "phase_vocoder",
+    "pitch_shift",
     "mask_along_axis",
     "mask_along_axis_iid",
     "melscale_fbanks",

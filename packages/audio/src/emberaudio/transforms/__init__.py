@@ -3,6 +3,7 @@ arguments, defaults and buffer names)."""
 
 from ._augment import ComputeDeltas, FrequencyMasking, SpecAugment, TimeMasking, TimeStretch
 from ._effects import Deemphasis, Fade, MuLawDecoding, MuLawEncoding, Preemphasis, Resample, Vol
+from ._pitch import PitchShift
 from ._spectral import (
     LFCC,
     MFCC,
@@ -27,6 +28,7 @@ __all__ = [
     "LFCC",
     "ComputeDeltas",
     "TimeStretch",
+    "PitchShift",
     "FrequencyMasking",
     "TimeMasking",
     "SpecAugment",

@@ -19,7 +19,7 @@ import warnings
 import numpy as np
 
 from .. import _dtype as dt
-from .._tensor import Tensor
+from .._tensor import Tensor, _make
 from ..autograd.function import Function
 from ..autograd.grad_mode import STATE
 from ._util import register_methods, xp_of
@@ -230,6 +230,71 @@ class _StftAdjoint(Function):
         return _Stft.apply(grad, ctx.plan), None
 
 
+class _Frames(Function):
+    """(B, T) signal -> (B, n_frames, n_fft) padded frames (a copy), for the window-gradient
+    path: there the window multiplies these frames with an ordinary, differentiable ``*``."""
+
+    @staticmethod
+    def forward(ctx, x, plan):
+        ctx.plan = plan
+        xp = xp_of(x._data)
+        pad = plan.n_fft // 2 if plan.center else 0
+        data = x._data
+        if pad:
+            data = xp.pad(data, ((0, 0), (pad, pad)), mode=_NP_PAD[plan.pad_mode])
+        return _frames(xp, data, plan.n_fft, plan.hop, plan.n_frames).copy()
+
+    @staticmethod
+    def backward(ctx, grad):
+        return _FramesAdjoint.apply(grad, ctx.plan), None
+
+
+class _FramesAdjoint(Function):
+    """Overlap-add then un-pad: the adjoint of ``_Frames`` (and its backward)."""
+
+    @staticmethod
+    def forward(ctx, g, plan):
+        ctx.plan = plan
+        xp = xp_of(g._data)
+        pad = plan.n_fft // 2 if plan.center else 0
+        out = _overlap_add(xp, g._data, plan.hop, plan.signal_length + 2 * pad)
+        return _unpad(xp, out, pad, plan.pad_mode, plan.signal_length)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return _Frames.apply(grad, ctx.plan), None
+
+
+def _stft_with_window_grad(x: Tensor, window: Tensor, plan: _Plan) -> Tensor:
+    """stft when the window needs a gradient (PyTorch differentiates w.r.t. it too).
+
+    ``X = DFT(frames(x) * w)``: framing and the DFT are linear Functions with adjoint
+    backwards, the product is Ember's ``*``, so gradients of any order reach both ``x`` and
+    ``window``. The DFT is ``_Stft`` itself on one frame per row (hop = n_fft, no centring,
+    a rectangular window). Slower than the fused path (the frames are copied), so it is used
+    only when the window requires grad.
+    """
+    from .join import cat
+
+    n_fft = plan.n_fft
+    batch = x.shape[0]
+    frames = _Frames.apply(x, plan)  # (B, F, n_fft)
+    left = (n_fft - window.shape[0]) // 2
+    right = n_fft - window.shape[0] - left
+    w = window
+    if left or right:  # centre the window in the frame with zeros, as _window_array does
+        zeros = xp_of(window._data).zeros
+        w = cat([_make(zeros(left, window._data.dtype)), window,
+                 _make(zeros(right, window._data.dtype))])
+    windowed = (frames * w).reshape(batch * plan.n_frames, n_fft)
+    dft = _Plan(n_fft=n_fft, hop=n_fft, window=xp_of(x._data).ones(n_fft, x._data.real.dtype),
+                center=False, pad_mode=plan.pad_mode, normalized=plan.normalized,
+                onesided=plan.onesided, real_signal=windowed._data.dtype.kind != "c",
+                signal_length=n_fft, n_frames=1, length=None, dtype=windowed._data.dtype)
+    spec = _Stft.apply(windowed, dft)  # (B * F, n_freq, 1)
+    return spec.reshape(batch, plan.n_frames, spec.shape[1]).transpose(1, 2)
+
+
 class _Istft(Function):
     @staticmethod
     def forward(ctx, z, plan):
@@ -273,8 +338,9 @@ def _window_array(op, window, n_fft, win_length, like):
         if type(window._data) is not type(like):
             raise RuntimeError(f"{op}: the window and the input are on different devices "
                                f"({window.device} and input); move the window with .to()")
-        if STATE.enabled and window.requires_grad:
-            # Deliberate gap: PyTorch also differentiates with respect to the window.
+        if op == "istft" and STATE.enabled and window.requires_grad:
+            # Deliberate gap: PyTorch also differentiates istft with respect to the window
+            # (stft does here too, see _stft_with_window_grad).
             raise NotImplementedError(
                 f"{op}: gradients with respect to the window are not implemented; pass "
                 f"window.detach()"
@@ -383,7 +449,16 @@ def stft(input: Tensor, n_fft: int, hop_length: int | None = None, win_length: i
                  real_signal=x._data.dtype.kind != "c", signal_length=length,
                  n_frames=1 + (length + 2 * pad - n_fft) // hop, length=None,
                  dtype=x._data.dtype)
-    out = _Stft.apply(x, plan)
+    if STATE.enabled and window is not None and window.requires_grad:
+        if window.is_complex():
+            # Deliberate gap: the window-gradient path handles real windows only.
+            raise NotImplementedError(
+                "stft: gradients with respect to a complex window are not implemented; pass "
+                "window.detach() or a real window"
+            )
+        out = _stft_with_window_grad(x, window, plan)
+    else:
+        out = _Stft.apply(x, plan)
     if input.ndim == 1:
         out = out.reshape(out.shape[1:])
     if not return_complex:
