@@ -1,7 +1,13 @@
-"""``emberaudio.models``: audio classifiers.
+"""``emberaudio.models``: audio classifiers and speech models.
 
 - :class:`M5`: the raw-waveform CNN of Dai et al. (2017), torchaudio tutorial's layout.
 - :class:`SpectrogramCNN`: a log-mel front end inside the model and a small 2-D CNN.
+- :class:`ASTForAudioClassification`: the Audio Spectrogram Transformer (a ViT over Kaldi
+  fbank patches) with Hugging Face's names, so MIT's published checkpoints load.
+- :class:`Wav2Vec2Model` / :class:`Wav2Vec2ForCTC` / :class:`Wav2Vec2ForSequenceClassification`
+  and the HuBERT equivalents: Hugging Face names and folder layout (``from_pretrained``,
+  ``save_pretrained``), base and large configurations.
+- :class:`Conformer`: torchaudio's Conformer encoder (same arguments and state_dict names).
 
 ``get_model(name, **kwargs)`` builds one by its command-line name (``"m5"``,
 ``"spectrogram-cnn"``), as ``emberaudio-finetune --model`` does.
@@ -11,10 +17,25 @@ from __future__ import annotations
 
 from ember import nn
 
+from .ast import ASTConfig, ASTFeatureExtractor, ASTForAudioClassification, ASTModel
+from .conformer import Conformer
+from .hubert import HubertConfig, HubertForCTC, HubertForSequenceClassification, HubertModel
 from .m5 import M5
 from .spectrogram_cnn import SpectrogramCNN
+from .wav2vec2 import (
+    Wav2Vec2Config,
+    Wav2Vec2FeatureExtractor,
+    Wav2Vec2ForCTC,
+    Wav2Vec2ForSequenceClassification,
+    Wav2Vec2Model,
+)
 
-__all__ = ["M5", "SpectrogramCNN", "get_model", "list_models"]
+__all__ = [
+    "ASTConfig", "ASTFeatureExtractor", "ASTForAudioClassification", "ASTModel", "Conformer",
+    "HubertConfig", "HubertForCTC", "HubertForSequenceClassification", "HubertModel", "M5",
+    "SpectrogramCNN", "Wav2Vec2Config", "Wav2Vec2FeatureExtractor", "Wav2Vec2ForCTC",
+    "Wav2Vec2ForSequenceClassification", "Wav2Vec2Model", "get_model", "list_models",
+]
 
 _MODELS = {"m5": M5, "spectrogram-cnn": SpectrogramCNN}
 
