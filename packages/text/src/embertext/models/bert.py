@@ -247,7 +247,7 @@ class BertModel(BertPreTrainedModel):
     def forward(self, input_ids, attention_mask=None, token_type_ids=None, position_ids=None,
                 output_attentions: bool = False, output_hidden_states: bool = False):
         _check_input_ids(type(self).__name__, input_ids, self.config.vocab_size,
-                         self._max_length())
+                         self._max_length(), attention_mask)
         embeddings = self.embeddings(input_ids, token_type_ids, position_ids)
         mask = _extended_attention_mask(attention_mask, embeddings.dtype)
         hidden, all_hidden, all_attn = self.encoder(embeddings, mask, output_attentions,

@@ -159,7 +159,7 @@ class DistilBertModel(PreTrainedModel):
     def forward(self, input_ids, attention_mask=None, output_attentions: bool = False,
                 output_hidden_states: bool = False):
         _check_input_ids(type(self).__name__, input_ids, self.config.vocab_size,
-                         self.config.max_position_embeddings)
+                         self.config.max_position_embeddings, attention_mask)
         hidden = self.embeddings(input_ids)
         mask = _extended_attention_mask(attention_mask, hidden.dtype)
         all_hidden = (hidden,) if output_hidden_states else None

@@ -19,7 +19,7 @@ from ember.nn import functional as F
 
 from ..generation import GenerationMixin
 from .configuration import PretrainedConfig
-from .modeling_utils import PreTrainedModel, _activation
+from .modeling_utils import PreTrainedModel, _activation, _check_input_ids
 from .outputs import ModelOutput
 
 __all__ = [
@@ -261,30 +261,12 @@ class GPT2Model(GPT2PreTrainedModel):
 
     def _check(self, input_ids, past: int, attention_mask, position_ids):
         name = type(self).__name__
-        if input_ids.ndim != 2 or input_ids.is_floating_point():
-            raise ValueError(f"{name}: expected input_ids as a (batch, sequence) integer "
-                             f"tensor, got shape {tuple(input_ids.shape)} of dtype "
-                             f"{input_ids.dtype}")
-        n, length = input_ids.shape
         limit = self.config.n_positions
-        if past + length > limit:
-            raise ValueError(
-                f"{name}: sequence length {past + length} (cached {past} + new {length}) "
-                f"exceeds the model's maximum of n_positions={limit}; truncate the input or "
-                f"generate fewer tokens")
+        n, length = _check_input_ids(name, input_ids, self.config.vocab_size, limit,
+                                     attention_mask, past, f"n_positions={limit}")
         if position_ids is not None and position_ids.numel() and int(position_ids.max()) >= limit:
             raise ValueError(f"{name}: position id {int(position_ids.max())} exceeds the "
                              f"model's maximum of n_positions={limit} positions")
-        if input_ids.numel():
-            high, low = int(input_ids.max()), int(input_ids.min())
-            if high >= self.config.vocab_size or low < 0:
-                raise IndexError(f"{name}: input_ids contain token id "
-                                 f"{high if low >= 0 else low}, outside the vocabulary of "
-                                 f"vocab_size={self.config.vocab_size}")
-        if attention_mask is not None and tuple(attention_mask.shape) != (n, past + length):
-            raise ValueError(f"{name}: expected attention_mask of shape (batch, past + "
-                             f"sequence) = {(n, past + length)}, got "
-                             f"{tuple(attention_mask.shape)}")
         return n, length
 
     def forward(self, input_ids, past_key_values=None, attention_mask=None, position_ids=None,

@@ -24,18 +24,31 @@ __all__ = ["PreTrainedModel", "WEIGHTS_NAME", "SAFE_WEIGHTS_NAME", "HF_ENDPOINT"
 # -- shared by the model files ---------------------------------------------------------------
 
 
-def _check_input_ids(model: str, input_ids, vocab_size: int, max_length: int):
-    """Validate token ids at the model boundary: 2-D integers, short enough for the position
-    table, inside the vocabulary. Returns ``(batch, length)``."""
-    if input_ids.ndim != 2 or input_ids.is_floating_point():
+def _check_input_ids(model: str, input_ids, vocab_size: int, max_length: int,
+                     attention_mask=None, past: int = 0,
+                     limit_name: str = "max_position_embeddings"):
+    """Validate the inputs once, at the model boundary: ``input_ids`` a 2-D integer tensor
+    whose length (plus ``past`` cached tokens) fits the position table and whose ids are in the
+    vocabulary; ``attention_mask``, when given, ``(batch, past + sequence)``. Each message names
+    the model, what is wrong and the fix. Returns ``(batch, length)``."""
+    if not isinstance(input_ids, ember.Tensor):
+        raise TypeError(
+            f"{model}: input_ids must be an ember tensor, got {type(input_ids).__name__}; call "
+            f"the tokenizer with return_tensors='ember' or convert with ember.tensor(ids)")
+    if input_ids.ndim != 2 or input_ids.is_floating_point() or input_ids.dtype == ember.bool:
+        fix = ("for one sequence add a batch axis: input_ids[None]" if input_ids.ndim == 1 else
+               "pass the tokenizer's input_ids (return_tensors='ember') or convert with "
+               "input_ids.long()")
         raise ValueError(f"{model}: expected input_ids as a (batch, sequence) integer tensor, "
-                         f"got shape {tuple(input_ids.shape)} of dtype {input_ids.dtype}")
+                         f"got shape {tuple(input_ids.shape)} of dtype {input_ids.dtype}; {fix}")
     n, length = input_ids.shape
-    if length > max_length:
+    if past + length > max_length:
+        cached = f" (cached {past} + new {length})" if past else ""
         raise ValueError(
-            f"{model}: input sequence length {length} exceeds the model's maximum of "
-            f"{max_length} positions (max_position_embeddings); truncate the inputs, e.g. "
-            f"tokenizer(..., truncation=True, max_length={max_length})"
+            f"{model}: input sequence length {past + length}{cached} exceeds the model's maximum "
+            f"of {max_length} positions ({limit_name}); truncate the inputs, e.g. "
+            f"tokenizer(..., truncation=True, max_length={max_length - past})"
+            + (", or generate fewer tokens" if past else "")
         )
     if input_ids.numel():
         high, low = int(input_ids.max()), int(input_ids.min())
@@ -44,8 +57,16 @@ def _check_input_ids(model: str, input_ids, vocab_size: int, max_length: int):
             raise IndexError(
                 f"{model}: input_ids contain token id {bad}, outside the model's vocabulary "
                 f"of vocab_size={vocab_size}; the tokenizer does not match the model (load "
-                f"both from the same checkpoint)"
+                f"both from the same checkpoint, or after tokenizer.add_tokens(...) build the "
+                f"model with vocab_size=len(tokenizer))"
             )
+    expected = (n, past + length)
+    if attention_mask is not None and tuple(attention_mask.shape) != expected:
+        what = "(batch, past + sequence)" if past else "(batch, sequence)"
+        raise ValueError(
+            f"{model}: expected attention_mask of shape {what} = {expected} like input_ids, got "
+            f"{tuple(attention_mask.shape)}; pass the attention_mask the tokenizer returned "
+            f"with these input_ids")
     return n, length
 
 
