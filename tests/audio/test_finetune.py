@@ -112,10 +112,11 @@ def test_classify_prints_top_classes_of_a_wav(tmp_path, capsys):
 
 
 def test_user_errors(tmp_path, capsys):
-    assert _run("--task", "ctc") == 2
-    assert "--task ctc is not implemented yet" in capsys.readouterr().err
+    assert _run("--task", "classify", "--model", "wav2vec2") == 2
+    assert "--task classify takes one of ['m5', 'spectrogram-cnn']" in capsys.readouterr().err
     assert _run("--dataset", str(tmp_path / "missing")) == 2
-    assert "not 'embedded' and not a folder" in capsys.readouterr().err
+    assert "not 'embedded', 'speechcommands', a CSV manifest or a folder" in \
+        capsys.readouterr().err
     os.makedirs(tmp_path / "one" / "only")
     assert _run("--dataset", str(tmp_path / "one")) == 2
     assert "expected at least two label folders" in capsys.readouterr().err

@@ -8,6 +8,8 @@
   and the HuBERT equivalents: Hugging Face names and folder layout (``from_pretrained``,
   ``save_pretrained``), base and large configurations.
 - :class:`Conformer`: torchaudio's Conformer encoder (same arguments and state_dict names).
+- :class:`CTCSpeechModel`: a small log-mel + conv + BiGRU acoustic model for CTC training;
+  :mod:`emberaudio.models.decoder`: greedy and beam-search (lexicon) CTC decoding.
 
 ``get_model(name, **kwargs)`` builds one by its command-line name (``"m5"``,
 ``"spectrogram-cnn"``), as ``emberaudio-finetune --model`` does.
@@ -19,6 +21,13 @@ from ember import nn
 
 from .ast import ASTConfig, ASTFeatureExtractor, ASTForAudioClassification, ASTModel
 from .conformer import Conformer
+from .ctc_model import CTCSpeechModel
+from .decoder import (
+    CTCBeamSearchDecoder,
+    CTCHypothesis,
+    ctc_beam_search_decoder,
+    ctc_greedy_decode,
+)
 from .hubert import HubertConfig, HubertForCTC, HubertForSequenceClassification, HubertModel
 from .m5 import M5
 from .spectrogram_cnn import SpectrogramCNN
@@ -31,10 +40,12 @@ from .wav2vec2 import (
 )
 
 __all__ = [
-    "ASTConfig", "ASTFeatureExtractor", "ASTForAudioClassification", "ASTModel", "Conformer",
-    "HubertConfig", "HubertForCTC", "HubertForSequenceClassification", "HubertModel", "M5",
-    "SpectrogramCNN", "Wav2Vec2Config", "Wav2Vec2FeatureExtractor", "Wav2Vec2ForCTC",
-    "Wav2Vec2ForSequenceClassification", "Wav2Vec2Model", "get_model", "list_models",
+    "ASTConfig", "ASTFeatureExtractor", "ASTForAudioClassification", "ASTModel",
+    "CTCBeamSearchDecoder", "CTCHypothesis", "CTCSpeechModel", "Conformer", "HubertConfig",
+    "HubertForCTC", "HubertForSequenceClassification", "HubertModel", "M5", "SpectrogramCNN",
+    "Wav2Vec2Config", "Wav2Vec2FeatureExtractor", "Wav2Vec2ForCTC",
+    "Wav2Vec2ForSequenceClassification", "Wav2Vec2Model", "ctc_beam_search_decoder",
+    "ctc_greedy_decode", "get_model", "list_models",
 ]
 
 _MODELS = {"m5": M5, "spectrogram-cnn": SpectrogramCNN}

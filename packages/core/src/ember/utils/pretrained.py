@@ -340,7 +340,8 @@ class PreTrainedModel(nn.Module):
 
     @classmethod
     def from_pretrained(cls, pretrained_model_name_or_path, *, config=None, strict: bool = True,
-                        revision: str = "main", output_loading_info: bool = False, **kwargs):
+                        revision: str = "main", output_loading_info: bool = False,
+                        ignore_mismatched_sizes: bool = False, **kwargs):
         """Build the model from a Hugging Face model folder or hub name and load its weights.
 
         Args:
@@ -356,7 +357,10 @@ class PreTrainedModel(nn.Module):
                 False: load what matches and warn about the rest.
             revision: the hub branch, tag or commit.
             output_loading_info: also return ``{'missing_keys': [...], 'unexpected_keys':
-                [...]}``.
+                [...], 'mismatched_keys': [...]}``.
+            ignore_mismatched_sizes: a checkpoint entry whose shape differs from the model's
+                (a classification or CTC head built for another label set) is left freshly
+                initialised and named in a warning, instead of failing (transformers' option).
             **kwargs: config overrides, e.g. ``num_labels=3``, ``hidden_dropout_prob=0.0``.
 
         Returns:
@@ -386,6 +390,16 @@ class PreTrainedModel(nn.Module):
         tied = {k for k in own if any(k.endswith(t) for t in cls._tied_weights_keys)}
         missing = [k for k in own if k not in state and k not in tied]
         unexpected = [k for k in state if k not in own]
+        mismatched = [k for k in state if k in own and tuple(state[k].shape) != tuple(own[k].shape)]
+        if mismatched and ignore_mismatched_sizes:
+            state = {k: v for k, v in state.items() if k not in mismatched}
+        elif mismatched:
+            shapes = ", ".join(f"{k}: checkpoint {tuple(state[k].shape)}, model "
+                               f"{tuple(own[k].shape)}" for k in mismatched)
+            raise RuntimeError(
+                f"{cls.__name__}.from_pretrained({name!r}): shape mismatch for {shapes}; pass "
+                f"ignore_mismatched_sizes=True to initialise these entries afresh (a new head "
+                f"for another number of labels)")
         # Expected differences between a checkpoint and a model of the same base: a task head
         # (or BERT's optional pooler) the checkpoint lacks stays freshly initialised; another
         # task's head in the checkpoint is dropped. Both are named in a warning.
@@ -413,6 +427,9 @@ class PreTrainedModel(nn.Module):
         if fresh:
             notes.append(f"newly initialised {fresh}: train the model before using its "
                          f"predictions")
+        if mismatched:
+            notes.append(f"newly initialised {mismatched} (shape differs from the checkpoint's, "
+                         f"ignore_mismatched_sizes=True): train them before use")
         if dropped:
             notes.append(f"checkpoint entries of another task head not used: {dropped}")
         if notes:
@@ -423,7 +440,8 @@ class PreTrainedModel(nn.Module):
         model.eval()
         if output_loading_info:
             return model, {"missing_keys": missing + fresh,
-                           "unexpected_keys": unexpected + dropped}
+                           "unexpected_keys": unexpected + dropped,
+                           "mismatched_keys": mismatched}
         return model
 
     # -- saving ----------------------------------------------------------------------------
