@@ -6,9 +6,6 @@ positions without truncation (BERT, RoBERTa, GPT-2, and generation past GPT-2's 
 token ids outside the model's vocabulary (tokenizer and model from different checkpoints, or
 tokens added to the tokenizer only), an attention_mask that does not match input_ids, and
 input_ids of the wrong type or dtype.
-
-The test marked ``_NEEDS_MODEL_CHECK_EDIT`` needs the up-front length check in generation.py;
-it is a strict xfail until that lands (XPASS then fails, and the marker goes).
 """
 
 import re
@@ -33,10 +30,6 @@ MAXPOS = 16
 VOCAB = ("[PAD] [UNK] [CLS] [SEP] [MASK] the quick brown fox jumps over lazy dog . cat sat on "
          "a mat").split()  # 19 tokens: line number = id
 LONG_TEXT = " ".join(["the quick brown fox"] * 6)  # 24 words -> 26 ids with [CLS]/[SEP]
-
-_NEEDS_MODEL_CHECK_EDIT = pytest.mark.xfail(
-    strict=True, reason="needs the boundary-check edit in embertext/models (sent to the lead)")
-
 
 @pytest.fixture(scope="module")
 def vocab_path(tmp_path_factory):
@@ -118,7 +111,6 @@ def test_gpt2_length_error_names_the_tokenizer_fix():
         _gpt2()(ember.zeros(1, 17, dtype=ember.int64))
 
 
-@_NEEDS_MODEL_CHECK_EDIT
 def test_generate_past_n_positions_fails_before_generating():
     # Without the up-front check the model runs 6 steps, then fails inside the loop.
     lm = _gpt2()

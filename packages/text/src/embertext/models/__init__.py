@@ -1,5 +1,6 @@
 """Pretrained transformer encoders with Hugging Face ``transformers``' names and folder layout:
-BERT, DistilBERT, RoBERTa, and sentence embeddings (sentence-transformers' recipe).
+BERT, DistilBERT, RoBERTa, GPT-2, the BART encoder-decoder, and sentence embeddings
+(sentence-transformers' recipe).
 
     from embertext.models import BertModel, SentenceEncoder
     model = BertModel.from_pretrained("path/to/bert-folder")          # or a hub name
@@ -8,6 +9,13 @@ BERT, DistilBERT, RoBERTa, and sentence embeddings (sentence-transformers' recip
 """
 
 from . import outputs
+from .bart import (
+    BartConfig,
+    BartForConditionalGeneration,
+    BartForSequenceClassification,
+    BartModel,
+    BartPreTrainedModel,
+)
 from .bert import (
     BertForMaskedLM,
     BertForSequenceClassification,
@@ -23,7 +31,8 @@ from .pooling import SentenceEncoder, mean_pooling, normalize_embeddings
 from .roberta import RobertaForSequenceClassification, RobertaModel
 
 __all__ = [
-    "BertConfig", "BertForMaskedLM", "BertForSequenceClassification",
+    "BartConfig", "BartForConditionalGeneration", "BartForSequenceClassification", "BartModel",
+    "BartPreTrainedModel", "BertConfig", "BertForMaskedLM", "BertForSequenceClassification",
     "BertForTokenClassification", "BertModel", "BertPreTrainedModel", "DistilBertConfig",
     "DistilBertForSequenceClassification", "DistilBertModel", "GPT2Config", "GPT2LMHeadModel",
     "GPT2Model", "GPT2PreTrainedModel", "PreTrainedModel",
