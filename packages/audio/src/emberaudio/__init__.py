@@ -6,5 +6,5 @@
 
 __version__ = "0.1.0"
 
-from . import compliance, datasets, functional, models, transforms  # noqa: E402
+from . import compliance, datasets, functional, models, pipelines, transforms  # noqa: E402
 from ._io import AudioMetaData, info, load, save  # noqa: E402
