@@ -267,8 +267,8 @@ def test_from_pretrained_vocab_folder(tmp_path):
 
 
 def test_from_pretrained_errors(tmp_path):
-    with pytest.raises(OSError, match=r"not a local folder.*ember\.hub"):
-        Tokenizer.from_pretrained("bert-base-uncased-not-a-folder")
+    with pytest.raises(OSError, match=r"neither a local folder nor a hub model name"):
+        Tokenizer.from_pretrained(str(tmp_path / "missing" / "folder"))
     (tmp_path / "config.json").write_text("{}")
     with pytest.raises(OSError, match=r"neither tokenizer.json nor vocab.txt.*config.json"):
         Tokenizer.from_pretrained(tmp_path)
@@ -462,3 +462,39 @@ def test_roles_need_special_tokens():
     assert tok.bos_token_id == 0
     with pytest.raises(TypeError, match=r"unexpected keyword arguments \['start_token'\]"):
         Tokenizer(Backend(models.WordLevel({"a": 0})), start_token="<s>")
+
+
+def test_from_pretrained_downloads_a_hub_name_into_the_cache(tmp_path, vocab_file, monkeypatch):
+    import functools
+    import http.server
+    import threading
+
+    import ember
+
+    Tokenizer.from_vocab(vocab_file, model_max_length=12).save_pretrained(
+        tmp_path / "server" / "org" / "tok" / "resolve" / "main")
+
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(
+        ("127.0.0.1", 0), functools.partial(Quiet, directory=str(tmp_path / "server")))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    monkeypatch.setenv("HF_ENDPOINT", f"http://127.0.0.1:{server.server_address[1]}")
+    old = ember.hub.get_dir()
+    ember.hub.set_dir(str(tmp_path / "cache"))
+    try:
+        tok = Tokenizer.from_pretrained("org/tok")
+        assert tok.model_max_length == 12
+        assert tok("hello world")["input_ids"] == Tokenizer.from_vocab(vocab_file)(
+            "hello world")["input_ids"]
+        cached = tmp_path / "cache" / "huggingface" / "models--org--tok" / "main"
+        assert (cached / "tokenizer.json").is_file()
+        with pytest.raises(OSError, match="neither tokenizer.json nor vocab.txt"):
+            Tokenizer.from_pretrained("org/absent")
+    finally:
+        ember.hub.set_dir(old)
+        server.shutdown()
+        server.server_close()
+

@@ -181,22 +181,19 @@ class Tokenizer(_EncodingMixin):
     @classmethod
     def from_pretrained(cls, pretrained_model_name_or_path: str | os.PathLike,
                         **kwargs) -> Tokenizer:
-        """Load the tokenizer of a model folder in the Hugging Face layout.
+        """Load the tokenizer of a model folder in the Hugging Face layout, or of a hub name.
 
         Reads ``tokenizer.json`` or, for BERT checkpoints without one, ``vocab.txt``, together
         with ``tokenizer_config.json`` (``model_max_length``, ``do_lower_case``, ``padding_side``,
         special tokens) and ``special_tokens_map.json``. Keyword arguments override the files.
-
-        Only local folders for now: downloading from the Hugging Face Hub will go through
-        ``ember.hub``.
+        A hub name (``'bert-base-uncased'``, ``'org/model'``) is fetched into
+        :func:`ember.hub.get_dir` first, like the model's weights (``HF_ENDPOINT`` changes the
+        host).
         """
         folder = Path(pretrained_model_name_or_path)
         if not folder.is_dir():
-            raise OSError(
-                f"Tokenizer.from_pretrained: {str(pretrained_model_name_or_path)!r} is not a "
-                "local folder. Downloading from the Hugging Face Hub is not supported yet (it "
-                "will go through ember.hub): download the model folder (tokenizer.json or "
-                "vocab.txt, tokenizer_config.json) and pass its path.")
+            folder = _fetch_from_hub(os.fspath(pretrained_model_name_or_path),
+                                     kwargs.pop("revision", "main"))
         config = _read_json(folder / "tokenizer_config.json")
         options = {k: _content(v) for k, v in _read_json(folder / "special_tokens_map.json")
                    .items() if k in SPECIAL_TOKENS_ATTRIBUTES}
@@ -423,3 +420,22 @@ class Tokenizer(_EncodingMixin):
         return (f"Tokenizer(model={kind}, vocab_size={len(self)}, "
                 f"model_max_length={self.model_max_length}, padding_side="
                 f"{self.padding_side!r}, special_tokens={self.special_tokens_map})")
+
+
+def _fetch_from_hub(name: str, revision: str) -> Path:
+    """Download a hub model's tokenizer files into ember.hub's cache; return that folder."""
+    from ember.utils.pretrained import resolve_file
+
+    found = None
+    for filename in ("tokenizer_config.json", "special_tokens_map.json", "tokenizer.json",
+                     "vocab.txt"):
+        try:
+            path = resolve_file(name, filename, revision, required=False)
+        except FileNotFoundError as exc:  # neither a folder nor a hub name
+            raise OSError(f"Tokenizer.from_pretrained: {exc}") from None
+        if filename in ("tokenizer.json", "vocab.txt") and path is not None:
+            found = found or path
+    if found is None:
+        raise OSError(f"Tokenizer.from_pretrained: the hub model {name!r} has neither "
+                      f"tokenizer.json nor vocab.txt")
+    return Path(found).parent

@@ -1,6 +1,7 @@
 """Pretrained transformer encoders with Hugging Face ``transformers``' names and folder layout:
 BERT, DistilBERT, RoBERTa, GPT-2, the BART encoder-decoder, and sentence embeddings
-(sentence-transformers' recipe).
+(sentence-transformers' recipe); plus from-scratch baselines (EmbeddingBag, LSTM and
+TransformerEncoder classifiers) saved in the same folder layout.
 
     from embertext.models import BertModel, SentenceEncoder
     model = BertModel.from_pretrained("path/to/bert-folder")          # or a hub name
@@ -15,6 +16,14 @@ from .bart import (
     BartForSequenceClassification,
     BartModel,
     BartPreTrainedModel,
+)
+from .baselines import (
+    EmbeddingBagClassifier,
+    EmbeddingBagClassifierConfig,
+    LSTMClassifier,
+    LSTMClassifierConfig,
+    TransformerClassifier,
+    TransformerClassifierConfig,
 )
 from .bert import (
     BertForMaskedLM,
@@ -34,8 +43,10 @@ __all__ = [
     "BartConfig", "BartForConditionalGeneration", "BartForSequenceClassification", "BartModel",
     "BartPreTrainedModel", "BertConfig", "BertForMaskedLM", "BertForSequenceClassification",
     "BertForTokenClassification", "BertModel", "BertPreTrainedModel", "DistilBertConfig",
-    "DistilBertForSequenceClassification", "DistilBertModel", "GPT2Config", "GPT2LMHeadModel",
-    "GPT2Model", "GPT2PreTrainedModel", "PreTrainedModel",
+    "DistilBertForSequenceClassification", "DistilBertModel", "EmbeddingBagClassifier",
+    "EmbeddingBagClassifierConfig", "GPT2Config", "GPT2LMHeadModel", "GPT2Model",
+    "GPT2PreTrainedModel", "LSTMClassifier", "LSTMClassifierConfig", "PreTrainedModel",
     "PretrainedConfig", "RobertaConfig", "RobertaForSequenceClassification", "RobertaModel",
-    "SentenceEncoder", "mean_pooling", "normalize_embeddings", "outputs",
+    "SentenceEncoder", "TransformerClassifier", "TransformerClassifierConfig", "mean_pooling",
+    "normalize_embeddings", "outputs",
 ]
