@@ -99,7 +99,9 @@ def test_classify_prints_top_classes_of_a_wav(tmp_path, capsys):
     wav = tmp_path / "clip.wav"
     soundfile.write(wav, np.stack([clip, clip], axis=1), 32000)
     assert classify.main([str(wav), "--checkpoint", str(out / "best.pt"), "--top", "4"]) == 0
-    lines = capsys.readouterr().out.splitlines()
+    captured = capsys.readouterr()
+    assert f"note: {wav}: resampled from 32000 Hz to the model's 16000 Hz" in captured.err
+    lines = captured.out.splitlines()
     assert lines[0] == str(wav) and len(lines) == 5
     names = [line.split()[0] for line in lines[1:]]
     probs = [float(line.split()[1].rstrip("%")) for line in lines[1:]]
@@ -109,11 +111,35 @@ def test_classify_prints_top_classes_of_a_wav(tmp_path, capsys):
     model, config, labels = classify.load_checkpoint(str(out / "best.pt"))
     ranked = classify.top_classes(model, config, labels, str(wav), k=4)
     assert [name for name, _ in ranked] == names
+    # --model (the new spelling) and a run folder (its best.pt) print the same
+    assert classify.main([str(wav), "--model", str(out), "--top", "4"]) == 0
+    assert capsys.readouterr().out.splitlines() == lines
+
+
+def test_ast_from_scratch_lowers_the_loss(tmp_path, capsys):
+    # The small AST (fbank front end inside) on 16 digits for 2 epochs: the mean training
+    # loss falls, and its .pt checkpoint reloads through classify (get_model("ast")).
+    out = tmp_path / "ast"
+    assert _run("--model", "ast", "--limit", "16", "--epochs", "2", "--batch-size", "4",
+                "--lr", "1e-3", "--no-augment", "--out", str(out)) == 0
+    text = capsys.readouterr().out
+    assert "ast on embedded: 16 train / 16 test clips, 10 classes" in text
+    losses = [float(line.split("train loss ")[1].split()[0]) for line in text.splitlines()
+              if "train loss " in line]
+    assert len(losses) == 2 and losses[1] < losses[0]
+    model, config, labels = classify.load_checkpoint(str(out / "best.pt"))
+    assert type(model).__name__ == "ASTClassifier" and labels == DIGITS
+    assert model(ember.zeros(1, 1, model.min_frames)).shape == (1, 10)
 
 
 def test_user_errors(tmp_path, capsys):
+    # a bare word is neither a scratch model nor a folder / org/name hub model: no hub look-up
     assert _run("--task", "classify", "--model", "wav2vec2") == 2
-    assert "--task classify takes one of ['m5', 'spectrogram-cnn']" in capsys.readouterr().err
+    assert ("--model wav2vec2: --task classify takes one of ['ast', 'm5', 'spectrogram-cnn'] "
+            "or a pretrained Wav2Vec2/HuBERT/AST folder or hub name") in capsys.readouterr().err
+    assert _run("--model", "m5", "--freeze-feature-encoder") == 2
+    assert "--model m5 is trained from scratch; the option needs a pretrained" in \
+        capsys.readouterr().err
     assert _run("--dataset", str(tmp_path / "missing")) == 2
     assert "not 'embedded', 'speechcommands', a CSV manifest or a folder" in \
         capsys.readouterr().err
@@ -124,6 +150,8 @@ def test_user_errors(tmp_path, capsys):
     assert "but m5 needs at least 6848; raise --clip-seconds" in capsys.readouterr().err
     assert classify.main(["x.wav", "--checkpoint", str(tmp_path / "none.pt")]) == 2
     assert "no such file" in capsys.readouterr().err
+    assert classify.main(["x.wav", "--model", str(tmp_path)]) == 2
+    assert "no best.pt, best/ or config.json in the folder" in capsys.readouterr().err
     ember.save({"weights": ember.zeros(2)}, tmp_path / "other.pt")
     assert classify.main(["x.wav", "--checkpoint", str(tmp_path / "other.pt")]) == 2
     assert "not an emberaudio-finetune checkpoint" in capsys.readouterr().err

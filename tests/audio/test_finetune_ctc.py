@@ -160,7 +160,8 @@ def test_ctc_user_errors(tmp_path, capsys):
     assert _run("--task", "ctc", "--dataset", str(tmp_path)) == 2
     assert "--task ctc takes embedded, librispeech or a CSV" in capsys.readouterr().err
     assert _run("--model", "ctc-rnn") == 2
-    assert "--task classify takes one of ['m5', 'spectrogram-cnn']" in capsys.readouterr().err
+    assert ("--task classify takes one of ['ast', 'm5', 'spectrogram-cnn']"
+            in capsys.readouterr().err)
     assert _run("--augment", "echo") == 2
     assert "unknown ['echo']" in capsys.readouterr().err
     (tmp_path / "bad.csv").write_text("path,transcript\nmissing.wav,hello\n")
@@ -203,3 +204,19 @@ def test_ctc_fine_tunes_a_pretrained_wav2vec2_folder_and_transcribes(tmp_path, c
     soundfile.write(tmp_path / "clip.wav", clip.numpy()[0], 16000)
     assert transcribe.main([str(tmp_path / "clip.wav"), "--model", str(out / "last")]) == 0
     assert capsys.readouterr().out.startswith(str(tmp_path / "clip.wav") + "\t")
+
+
+def test_ctc_fine_tunes_a_hubert_folder(tmp_path, capsys):
+    from emberaudio.models import HubertConfig, HubertForCTC
+
+    ember.manual_seed(0)
+    config = HubertConfig(hidden_size=16, num_hidden_layers=1, num_attention_heads=2,
+                          intermediate_size=32, conv_dim=[8, 8, 8], conv_stride=[5, 2, 2],
+                          conv_kernel=[10, 3, 3], num_conv_pos_embeddings=4,
+                          num_conv_pos_embedding_groups=2, vocab_size=12)
+    HubertForCTC(config).save_pretrained(tmp_path / "hubert")
+    out = tmp_path / "run"
+    assert _run("--task", "ctc", "--model", str(tmp_path / "hubert"), "--limit", "4",
+                "--epochs", "1", "--batch-size", "4", "--out", str(out)) == 0
+    assert HubertForCTC.from_pretrained(out / "last").config.model_type == "hubert"
+

@@ -156,8 +156,8 @@ def test_constructor_errors_and_registry():
         SpectrogramCNN(n_mels=4, n_classes=2)
     with pytest.raises(ValueError, match="M5: stride must be a positive int, got 0"):
         M5(stride=0)
-    assert list_models() == ["m5", "spectrogram-cnn"]
+    assert list_models() == ["ast", "m5", "spectrogram-cnn"]
     assert get_model("m5", n_classes=4, sample_rate=8000).stride == 8  # 1 ms hop at any rate
     assert isinstance(get_model("spectrogram-cnn", n_classes=4), SpectrogramCNN)
-    with pytest.raises(ValueError, match=r"unknown model 'resnet'; choose one of \['m5', "):
+    with pytest.raises(ValueError, match=r"unknown model 'resnet'; choose one of \['ast', 'm5', "):
         get_model("resnet", n_classes=2)

@@ -103,11 +103,12 @@ class _Pretrained:
 
 
 def _model_class(config_json: str):
-    from .models import wav2vec2  # lazy: written alongside; only needed for this path
+    from .models import HubertForCTC, Wav2Vec2ForCTC
+
     with open(config_json) as f:
         cfg = json.load(f)
     kind = (cfg.get("model_type") or "").lower()
-    return wav2vec2.HubertForCTC if kind == "hubert" else wav2vec2.Wav2Vec2ForCTC
+    return HubertForCTC if kind == "hubert" else Wav2Vec2ForCTC
 
 
 def load_pretrained(name: str, vocab: Vocabulary | None = None, freeze: bool = False):

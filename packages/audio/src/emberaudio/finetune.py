@@ -5,6 +5,8 @@
     emberaudio-finetune --model m5 --epochs 20
     emberaudio-finetune --dataset path/to/clips --sample-rate 8000 --augment noise,gain
     emberaudio-finetune --dataset speechcommands --data-root data
+    emberaudio-finetune --model ast                       # a small AST from scratch
+    emberaudio-finetune --model facebook/wav2vec2-base --freeze-feature-encoder
     emberaudio-finetune --task ctc                        # CTC on the embedded digits (ctc-rnn)
     emberaudio-finetune --task ctc --dataset train.csv --model facebook/wav2vec2-base \
         --freeze-feature-encoder
@@ -14,7 +16,10 @@ emberaudio: train on four voices, test on a fifth), ``speechcommands`` (SPEECHCO
 ``--data-root`` with its training/testing lists), a CSV manifest ``path,label`` or a folder
 ``path/<label>/<clip>.wav`` (any format libsndfile reads); for the last two a fixed 20% of each
 label is held out for testing. Clips are mixed to mono, resampled to ``--sample-rate`` on load,
-and zero-padded or cut to ``--clip-seconds``.
+and zero-padded or cut to ``--clip-seconds``. ``--model`` is one of emberaudio's classifiers
+trained from scratch (spectrogram-cnn, m5, ast) or a pretrained Hugging Face Wav2Vec2, HuBERT
+or AST folder / hub name, fine-tuned with a head for the data's labels (see
+:mod:`emberaudio._finetune_cls_models`); its sampling rate must be ``--sample-rate``.
 
 ``--task ctc``: ``--dataset`` is ``embedded`` (transcripts are the digit words),
 ``librispeech`` (``--data-root``, ``--train-subset``, ``--test-subset``) or a CSV manifest
@@ -22,7 +27,10 @@ and zero-padded or cut to ``--clip-seconds``.
 
 Outputs in ``--out`` (default ``runs/audio-<model>``): ``last.pt`` and ``best.pt`` (the model's
 state dict, the configuration and the labels: what ``emberaudio-classify`` needs; for ctc the
-vocabulary: what ``emberaudio-transcribe`` needs) and ``metrics.csv`` (one row per epoch).
+vocabulary: what ``emberaudio-transcribe`` needs) and ``metrics.csv`` (one row per epoch). A
+pretrained model is saved as Hugging Face folders ``last/`` and ``best/`` instead (config.json
+with ``id2label``, weights, ``preprocessor_config.json``), which ``from_pretrained`` and
+``emberaudio-classify --model OUT/best`` read.
 """
 
 from __future__ import annotations
@@ -65,6 +73,10 @@ DEFAULT_EPOCHS = 12
 # the held-out voice. ~1.5 s per epoch with the shared cores free (45 s in all); the measured
 # run took 7.5 minutes because other jobs held the cores for most epochs.
 DEFAULT_CTC_EPOCHS = 30
+DEFAULT_LR = 3e-3
+# Fine-tuning a pretrained Wav2Vec2/HuBERT/AST classifier: transformers' audio-classification
+# example's learning rate; 3e-3 would wipe out what pretraining learnt.
+DEFAULT_PRETRAINED_LR = 3e-5
 _AUDIO_EXTENSIONS = (".wav", ".flac", ".ogg", ".mp3", ".aiff", ".aif", ".au")
 
 
@@ -219,9 +231,23 @@ def train(config: dict, progress: bool = True) -> dict:
         ``{"history": [per-epoch dicts], "best_accuracy", "final_accuracy", "out"}``.
     """
     ember.manual_seed(config["seed"])
+    pretrained = config["model"] not in list_models()
+    if pretrained:  # checked before reading any audio: a wrong rate fails at once
+        from ._finetune_cls_models import load_pretrained_classifier, pretrained_sample_rate
+        rate = pretrained_sample_rate(config["model"])
+        if rate != config["sample_rate"]:
+            raise UserError(f"--model {config['model']} takes {rate} Hz audio (its "
+                            f"preprocessor_config.json's sampling_rate) but --sample-rate is "
+                            f"{config['sample_rate']}; pass --sample-rate {rate} (clips are "
+                            f"resampled on load)")
     train_set, test_set, labels = _build_data(config)
     frames = round(config["clip_seconds"] * config["sample_rate"])
-    model = get_model(config["model"], n_classes=len(labels), sample_rate=config["sample_rate"])
+    if pretrained:
+        model = load_pretrained_classifier(config["model"], labels,
+                                           config["freeze_feature_encoder"])
+    else:
+        model = get_model(config["model"], n_classes=len(labels),
+                          sample_rate=config["sample_rate"])
     if frames < model.min_frames:
         raise UserError(f"--clip-seconds {config['clip_seconds']}: {frames} frames at "
                         f"{config['sample_rate']} Hz, but {config['model']} needs at least "
@@ -233,15 +259,18 @@ def train(config: dict, progress: bool = True) -> dict:
                               generator=generator)
     test_loader = DataLoader(test_set, batch_size=config["batch_size"], collate_fn=collate,
                              num_workers=config["workers"])
-    optimizer = ember.optim.Adam(model.parameters(), lr=config["lr"])
+    params = [p for p in model.parameters() if p.requires_grad]  # frozen encoder left out
+    optimizer = ember.optim.Adam(params, lr=config["lr"])
     # Cosine decay to 0 over the run, stepped per batch: large early steps, fine ones at the end.
     steps = config["epochs"] * len(train_loader)
     scheduler = ember.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=max(steps, 1))
     out = config["out"]
     os.makedirs(out, exist_ok=True)
+    total, trainable = (sum(p.numel() for p in model.parameters()),
+                        sum(p.numel() for p in params))
     print(f"{config['model']} on {config['dataset']}: {len(train_set)} train / "
-          f"{len(test_set)} test clips, {len(labels)} classes, "
-          f"{sum(p.numel() for p in model.parameters())} parameters", flush=True)
+          f"{len(test_set)} test clips, {len(labels)} classes, {total} parameters"
+          f"{'' if trainable == total else f' ({trainable} trainable)'}", flush=True)
     history, best = [], -1.0
     for epoch in range(1, config["epochs"] + 1):
         model.train()
@@ -268,17 +297,25 @@ def train(config: dict, progress: bool = True) -> dict:
         print(f"epoch {epoch}/{config['epochs']}: train loss {row['train_loss']:.4f} "
               f"acc {row['train_accuracy']:.2%} | test loss {test_loss:.4f} "
               f"acc {test_acc:.2%} | {row['seconds']:.1f}s", flush=True)
-        ckpt = {"format": CHECKPOINT_FORMAT, "model": model.state_dict(), "config": config,
-                "labels": labels, "epoch": epoch, "test_accuracy": test_acc}
-        ember.save(ckpt, os.path.join(out, "last.pt"))
+        info = {"format": CHECKPOINT_FORMAT, "config": config, "labels": labels, "epoch": epoch,
+                "test_accuracy": test_acc}
+        _save(model, info, out, "last", pretrained)
         if test_acc > best:
             best = test_acc
-            ember.save(ckpt, os.path.join(out, "best.pt"))
+            _save(model, info, out, "best", pretrained)
         _write_metrics(os.path.join(out, "metrics.csv"), history)
     print(f"final test accuracy {history[-1]['test_accuracy']:.2%} (best {best:.2%}); "
           f"checkpoints in {out}", flush=True)
     return {"history": history, "best_accuracy": best,
             "final_accuracy": history[-1]["test_accuracy"], "out": out}
+
+
+def _save(model, info: dict, out: str, name: str, pretrained: bool) -> None:
+    """``out/name.pt`` (state dict + ``info``), or a Hugging Face folder ``out/name/``."""
+    if pretrained:
+        model.save(out, name, info)
+    else:
+        ember.save({**info, "model": model.state_dict()}, os.path.join(out, f"{name}.pt"))
 
 
 def _write_metrics(path: str, history: list) -> None:
@@ -297,9 +334,11 @@ def build_parser() -> argparse.ArgumentParser:
     add("--task", default="classify", choices=["classify", "ctc"],
         help="classify (default) or ctc (speech recognition with a CTC loss)")
     add("--model",
-        help="classify: spectrogram-cnn (default: log-mel front end + small CNN) or m5 (raw "
-             f"waveform); ctc: {SCRATCH_MODEL} (default: log-mel + conv + BiGRU, from scratch) "
-             "or a pretrained Wav2Vec2/HuBERT folder or hub name")
+        help="classify: spectrogram-cnn (default: log-mel front end + small CNN), m5 (raw "
+             "waveform), ast (a small Audio Spectrogram Transformer), all from scratch, or a "
+             "pretrained Wav2Vec2/HuBERT/AST folder or hub name (fine-tuned with a new head "
+             f"for the data's labels); ctc: {SCRATCH_MODEL} (default: log-mel + conv + BiGRU, "
+             "from scratch) or a pretrained Wav2Vec2/HuBERT folder or hub name")
     add("--dataset", default="embedded",
         help="embedded (default: 300 spoken digits shipped with emberaudio); classify: "
              "speechcommands, a CSV manifest path,label or a folder of audio files in label "
@@ -312,7 +351,8 @@ def build_parser() -> argparse.ArgumentParser:
     add("--train-subset", default="train-clean-100", help="librispeech training subset")
     add("--test-subset", default="test-clean", help="librispeech test subset")
     add("--freeze-feature-encoder", action="store_true",
-        help="ctc with a pretrained model: keep its convolutional feature encoder fixed")
+        help="with a pretrained Wav2Vec2/HuBERT model (classify or ctc): keep its "
+             "convolutional feature encoder fixed")
     add("--sample-rate", type=int, default=16000,
         help="resample every clip to this rate on load (default 16000)")
     add("--clip-seconds", type=float, default=1.0,
@@ -325,8 +365,9 @@ def build_parser() -> argparse.ArgumentParser:
              "--augment: all; SpecAugment masks need a log-mel model); --no-augment: none")
     add("--epochs", type=int,
         help=f"default {DEFAULT_EPOCHS} (classify), {DEFAULT_CTC_EPOCHS} (ctc)")
-    add("--lr", type=float, default=3e-3, help="Adam's peak learning rate, cosine-decayed "
-                                               "(default 0.003)")
+    add("--lr", type=float,
+        help=f"Adam's peak learning rate, cosine-decayed (default {DEFAULT_LR}; "
+             f"{DEFAULT_PRETRAINED_LR} for a pretrained classifier)")
     add("--batch-size", type=int, default=32, help="default 32")
     add("--workers", type=int, default=0,
         help="DataLoader worker processes (default 0: load in the main process)")
@@ -337,17 +378,32 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+def _maybe_pretrained(name: str) -> bool:
+    """A local folder, or a hub name with its organisation (``facebook/wav2vec2-base``): every
+    published audio checkpoint has one, so a bare word (a misspelt model) fails here instead of
+    being looked up on the hub."""
+    return os.path.isdir(os.path.expanduser(name)) or "/" in name
+
+
 def _resolve(args: argparse.Namespace) -> dict:
     ctc = args.task == "ctc"
     if args.epochs is None:
         args.epochs = DEFAULT_CTC_EPOCHS if ctc else DEFAULT_EPOCHS
     if args.model is None:
         args.model = SCRATCH_MODEL if ctc else "spectrogram-cnn"
-    elif not ctc and args.model not in list_models():
-        raise UserError(f"--model {args.model}: --task classify takes one of {list_models()}")
+    elif not ctc and args.model not in list_models() and not _maybe_pretrained(args.model):
+        raise UserError(f"--model {args.model}: --task classify takes one of {list_models()} "
+                        "or a pretrained Wav2Vec2/HuBERT/AST folder or hub name (e.g. "
+                        "facebook/wav2vec2-base)")
     elif ctc and args.model in list_models():
         raise UserError(f"--model {args.model} is a classifier; --task ctc takes "
                         f"{SCRATCH_MODEL} or a pretrained Wav2Vec2/HuBERT folder or hub name")
+    pretrained_cls = not ctc and args.model not in list_models()
+    if args.freeze_feature_encoder and not ctc and not pretrained_cls:
+        raise UserError(f"--freeze-feature-encoder: --model {args.model} is trained from "
+                        "scratch; the option needs a pretrained Wav2Vec2/HuBERT model")
+    if args.lr is None:
+        args.lr = DEFAULT_PRETRAINED_LR if pretrained_cls else DEFAULT_LR
     for name in ("epochs", "batch_size", "sample_rate", "limit"):
         value = getattr(args, name)
         if value is not None and value < 1:

@@ -3,7 +3,8 @@
 - :class:`M5`: the raw-waveform CNN of Dai et al. (2017), torchaudio tutorial's layout.
 - :class:`SpectrogramCNN`: a log-mel front end inside the model and a small 2-D CNN.
 - :class:`ASTForAudioClassification`: the Audio Spectrogram Transformer (a ViT over Kaldi
-  fbank patches) with Hugging Face's names, so MIT's published checkpoints load.
+  fbank patches) with Hugging Face's names, so MIT's published checkpoints load;
+  :class:`ASTClassifier`: a small one with its fbank front end inside, trained from scratch.
 - :class:`Wav2Vec2Model` / :class:`Wav2Vec2ForCTC` / :class:`Wav2Vec2ForSequenceClassification`
   and the HuBERT equivalents: Hugging Face names and folder layout (``from_pretrained``,
   ``save_pretrained``), base and large configurations.
@@ -12,7 +13,7 @@
   :mod:`emberaudio.models.decoder`: greedy and beam-search (lexicon) CTC decoding.
 
 ``get_model(name, **kwargs)`` builds one by its command-line name (``"m5"``,
-``"spectrogram-cnn"``), as ``emberaudio-finetune --model`` does.
+``"spectrogram-cnn"``, ``"ast"``), as ``emberaudio-finetune --model`` does.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from __future__ import annotations
 from ember import nn
 
 from .ast import ASTConfig, ASTFeatureExtractor, ASTForAudioClassification, ASTModel
+from .ast_classifier import ASTClassifier
 from .conformer import Conformer
 from .ctc_model import CTCSpeechModel
 from .decoder import (
@@ -40,7 +42,7 @@ from .wav2vec2 import (
 )
 
 __all__ = [
-    "ASTConfig", "ASTFeatureExtractor", "ASTForAudioClassification", "ASTModel",
+    "ASTClassifier", "ASTConfig", "ASTFeatureExtractor", "ASTForAudioClassification", "ASTModel",
     "CTCBeamSearchDecoder", "CTCHypothesis", "CTCSpeechModel", "Conformer", "HubertConfig",
     "HubertForCTC", "HubertForSequenceClassification", "HubertModel", "M5", "SpectrogramCNN",
     "Wav2Vec2Config", "Wav2Vec2FeatureExtractor", "Wav2Vec2ForCTC",
@@ -48,7 +50,7 @@ __all__ = [
     "ctc_greedy_decode", "get_model", "list_models",
 ]
 
-_MODELS = {"m5": M5, "spectrogram-cnn": SpectrogramCNN}
+_MODELS = {"ast": ASTClassifier, "m5": M5, "spectrogram-cnn": SpectrogramCNN}
 
 
 def list_models() -> list[str]:
@@ -60,7 +62,8 @@ def get_model(name: str, n_classes: int, sample_rate: int = 16000) -> nn.Module:
     """A classifier for ``n_classes`` classes of mono audio at ``sample_rate``.
 
     Args:
-        name: ``"m5"`` or ``"spectrogram-cnn"``.
+        name: ``"m5"``, ``"spectrogram-cnn"`` or ``"ast"`` (a small from-scratch
+            :class:`ASTClassifier`).
         n_classes: number of classes.
         sample_rate: the waveform rate the model takes.
 
@@ -74,4 +77,6 @@ def get_model(name: str, n_classes: int, sample_rate: int = 16000) -> nn.Module:
                   sample_rate=sample_rate)
     if name == "spectrogram-cnn":
         return SpectrogramCNN(n_classes=n_classes, sample_rate=sample_rate)
+    if name == "ast":
+        return ASTClassifier(n_classes=n_classes, sample_rate=sample_rate)
     raise ValueError(f"get_model: unknown model {name!r}; choose one of {list_models()}")
