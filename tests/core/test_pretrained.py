@@ -188,3 +188,16 @@ def test_activation_table():
     np.testing.assert_allclose(activation("swish")(x).numpy(), xs / (1 + np.exp(-xs)))
     with pytest.raises(ValueError, match="unsupported activation 'mish2'"):
         activation("mish2")
+
+
+def test_mismatched_head_sizes_fail_or_are_reinitialised(tmp_path):
+    TinyForClassification(TinyConfig(num_labels=2)).save_pretrained(tmp_path)
+    with pytest.raises(RuntimeError, match=r"size mismatch for classifier.weight: checkpoint "
+                                           r"\(2, 4\), model \(5, 4\).*ignore_mismatched_sizes"):
+        TinyForClassification.from_pretrained(tmp_path, num_labels=5)
+    with pytest.warns(UserWarning, match=r"newly initialised \['classifier.weight', "
+                                         r"'classifier.bias'\] \(shape differs"):
+        model, info = TinyForClassification.from_pretrained(
+            tmp_path, num_labels=5, ignore_mismatched_sizes=True, output_loading_info=True)
+    assert model.classifier.weight.shape == (5, 4)
+    assert info["mismatched_keys"] == ["classifier.weight", "classifier.bias"]

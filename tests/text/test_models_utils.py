@@ -95,7 +95,7 @@ def test_missing_and_unexpected_keys_are_named(tmp_path):
     with pytest.warns(UserWarning, match="strict=False"):
         loaded, info = BertModel.from_pretrained(folder, strict=False, output_loading_info=True)
     assert info == {"missing_keys": ["encoder.layer.1.output.dense.bias"],
-                    "unexpected_keys": ["encoder.layer.1.output.extra"]}
+                    "unexpected_keys": ["encoder.layer.1.output.extra"], "mismatched_keys": []}
     np.testing.assert_array_equal(loaded.pooler.dense.weight.detach().numpy(),
                                   model.pooler.dense.weight.detach().numpy())
     # a shape mismatch (another config) is reported by load_state_dict

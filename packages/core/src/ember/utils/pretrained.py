@@ -390,14 +390,14 @@ class PreTrainedModel(nn.Module):
         tied = {k for k in own if any(k.endswith(t) for t in cls._tied_weights_keys)}
         missing = [k for k in own if k not in state and k not in tied]
         unexpected = [k for k in state if k not in own]
-        mismatched = [k for k in state if k in own and tuple(state[k].shape) != tuple(own[k].shape)]
+        mismatched = [k for k in own if k in state and tuple(state[k].shape) != tuple(own[k].shape)]
         if mismatched and ignore_mismatched_sizes:
             state = {k: v for k, v in state.items() if k not in mismatched}
         elif mismatched:
-            shapes = ", ".join(f"{k}: checkpoint {tuple(state[k].shape)}, model "
-                               f"{tuple(own[k].shape)}" for k in mismatched)
+            shapes = "; ".join(f"size mismatch for {k}: checkpoint {tuple(state[k].shape)}, "
+                               f"model {tuple(own[k].shape)}" for k in mismatched)
             raise RuntimeError(
-                f"{cls.__name__}.from_pretrained({name!r}): shape mismatch for {shapes}; pass "
+                f"{cls.__name__}.from_pretrained({name!r}): {shapes}; pass "
                 f"ignore_mismatched_sizes=True to initialise these entries afresh (a new head "
                 f"for another number of labels)")
         # Expected differences between a checkpoint and a model of the same base: a task head
