@@ -566,27 +566,33 @@ def _wrap_dim(dim: int, ndim: int, op: str) -> int:
 
 
 def check_inplace(t: Tensor, *others, op: str = "in-place operation") -> None:
-    """Refuse in-place changes that would corrupt autograd (as PyTorch does)."""
+    """Refuse in-place changes that would corrupt autograd (as PyTorch does).
+
+    An in-place op on a view of a tensor in the graph is allowed (PyTorch's CopySlices): the
+    check only makes sure the view can be mapped onto its base, so the op fails before writing
+    anything; ``ember.autograd._view_rebase`` then rebases the base's history.
+    """
     if not STATE.enabled:
         return
     requires = t.requires_grad or any(isinstance(o, Tensor) and o.requires_grad for o in others)
     if not requires:
         return
-    if t.requires_grad and t.grad_fn is None and t._base is None:
+    base = t._base
+    if t.requires_grad and t.grad_fn is None:
+        # PyTorch words it "a view of a leaf" for a view made to require grad, too
+        what = "a leaf Variable" if base is None else "a view of a leaf Variable"
         raise RuntimeError(
-            f"{op}: a leaf Variable that requires grad is being used in an in-place operation."
+            f"{op}: {what} that requires grad is being used in an in-place operation."
         )
-    if t._base is not None:
-        base = t._base
+    if base is not None:
         if base.requires_grad and base.grad_fn is None:
             raise RuntimeError(
                 f"{op}: a view of a leaf Variable that requires grad is being used in an "
                 f"in-place operation."
             )
-        raise RuntimeError(
-            f"{op}: in-place modification of a view of a tensor in the autograd graph is not "
-            f"supported; modify the base tensor directly or use the out-of-place operation"
-        )
+        from .autograd._view_rebase import view_plan
+
+        view_plan(t, op)  # raises when the view cannot be mapped onto its base
 
 
 _function._bind_tensor(Tensor, _make)

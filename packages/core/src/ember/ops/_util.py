@@ -7,6 +7,7 @@ import numpy as np
 from .. import _dtype as dt
 from .._device import get_array_module, is_cupy_array, is_writeable
 from .._tensor import Tensor, _make, check_inplace
+from ..autograd import _view_rebase
 from ..autograd.function import Function
 from ..autograd.grad_mode import STATE
 
@@ -221,7 +222,11 @@ def _graph_copy(t: Tensor) -> Tensor:
     """A copy of ``t``'s values that stands for ``t`` in the graph (same grad_fn/leaf edge).
 
     An in-place op records its out-of-place twin on this copy, so the values the backward
-    needs survive the overwrite."""
+    needs survive the overwrite. For a view (recording), the copy is read from the view's root
+    through the root's current history, which may postdate the view's own ``grad_fn`` (an
+    earlier in-place op on an overlapping view); see ``ember.autograd._view_rebase``."""
+    if t._base is not None and STATE.enabled:
+        return _view_rebase.view_source(t)
     if not t.requires_grad:
         return _make(t._data.copy())
     if t.grad_fn is None:
@@ -233,9 +238,26 @@ def _graph_copy(t: Tensor) -> Tensor:
     return c
 
 
+class _Overwrite(Function):
+    """Constant values written over a tensor in the graph (``zero_``, ``fill_(number)``): the
+    tensor keeps requiring grad, and no gradient flows to its old values (PyTorch's
+    ``ZeroBackward``/``FillBackward``)."""
+
+    @staticmethod
+    def forward(ctx, old, values):
+        return values._data
+
+    @staticmethod
+    def backward(ctx, grad):
+        return None, None
+
+
 def write_into(t: Tensor, result: Tensor, op: str) -> Tensor:
     """Store ``result`` in ``t``'s memory, as the value of an in-place op, and take over its
-    place in the graph."""
+    place in the graph. When ``t`` is a view, its root's history is rebased instead (PyTorch's
+    CopySlices), so gradients reach both the root's untouched elements and ``result``."""
+    if t.requires_grad and not result.requires_grad and STATE.enabled:
+        result = _Overwrite.apply(t, result)  # the old history no longer reaches t's values
     src = result._data
     dst = t._data
     if src is not dst:
@@ -262,6 +284,9 @@ def write_into(t: Tensor, result: Tensor, op: str) -> Tensor:
     else:
         counter[0] += 1
     if result.requires_grad and result.grad_fn is not None:
+        if t._base is not None and STATE.enabled:
+            _view_rebase.rebase(t, result, op)
+            return t
         t.requires_grad = True
         t.grad_fn = result.grad_fn
         t._output_nr = result._output_nr

@@ -184,10 +184,7 @@ class EfficientNet(nn.Module):
             )
         x = self.features(x)
         x = self.avgpool(x)
-        # The classifier's Dropout is in-place (as torchvision's); Ember's autograd does not
-        # support in-place writes into a view of a graph tensor (PyTorch rebases the view's
-        # history), so flatten into a fresh (N, C) tensor instead of a view.
-        x = ember.flatten(x, 1).clone()
+        x = ember.flatten(x, 1)
         return self.classifier(x)
 
     def forward(self, x: Tensor) -> Tensor:
