@@ -21,14 +21,10 @@ The backward passes are written with the differentiable ``Index``/``IndexGrad``/
 primitives, so higher-order gradients work. The cost (an int64 map the size of the root, built
 once per in-place op) is paid only while recording; the no-grad path never comes here.
 
-Deliberate difference from PyTorch (for now): PyTorch regenerates, lazily, the ``grad_fn`` of
-*every* view of ``b`` made before an in-place op on ``b`` or on one of its views. Ember
-regenerates the modified view (and any view that is itself the target of a later in-place op,
-step 2). Another pre-existing view used afterwards, out of place, keeps its old history: its
-gradient does not see the in-place op. If it was saved for backward before the op and its
-memory changed, backward raises the usual version-counter error. :func:`regenerate` does
-PyTorch's regeneration; wiring it into ``Function.apply`` needs ``_view_version`` (the version
-a view-making node saw) on the nodes, which this module already sets on the nodes it makes.
+As in PyTorch, a view made *before* an in-place op on its root (or on an overlapping view) is
+regenerated when it is next used: ``Function.apply`` compares the version its view-making node
+saw (``_view_version``) with the root's and, when they differ, calls :func:`regenerate`, which
+reads the view afresh from the root's current history.
 """
 
 from __future__ import annotations
@@ -228,8 +224,8 @@ def regenerate(view):
     Returns the new node, or ``view.grad_fn`` unchanged when there is nothing to regenerate
     from (a root outside the graph, or a view that cannot be mapped onto it).
 
-    Not wired into ``Function.apply`` yet (see this module's docstring); calling it by hand
-    before using a stale view gives PyTorch's gradients.
+    ``Function.apply`` calls it when a recorded op takes a view whose root changed version
+    since the view was made.
     """
     root = view._base
     if root is None or not root.requires_grad:

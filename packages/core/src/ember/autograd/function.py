@@ -80,6 +80,7 @@ class FunctionCtx:
     _node_pre_hooks = None
     _trace = None
     _out_meta = None  # (shape, dtype, xp) per output of a multi-output node
+    _view_version = None  # for a node that made a view: the root's version at that time
     needs_input_grad = ()
 
     def save_for_backward(self, *tensors):
@@ -279,6 +280,13 @@ def _record(cls, ctx, args, kwargs):
         if isinstance(a, _Tensor) and a.requires_grad:
             needs.append(True)
             fn = a.grad_fn  # the edge: the producing node, or the leaf itself
+            if (a._base is not None and fn is not None and fn._view_version is not None
+                    and fn._view_version != a._version_counter[0]):
+                # The view's root was changed in place after the view was made: its history
+                # is rebuilt from the root's new one (PyTorch regenerates it the same way).
+                from ._view_rebase import regenerate
+
+                fn = regenerate(a)
             edges.append((fn, a._output_nr) if fn is not None else a)
         else:
             needs.append(False)
@@ -332,6 +340,8 @@ def _record(cls, ctx, args, kwargs):
         t.requires_grad = True
         t.grad_fn = ctx
         t._output_nr = i
+        if t._base is not None:
+            ctx._view_version = t._version_counter[0]
 
     to_save = ctx._to_save
     if to_save:
