@@ -11,6 +11,11 @@ Bookkeeping: tasks are numbered in sampler order (``_send_idx``); ``_task_worker
 tasks sent and not yet answered, ``_reorder`` the answers not yet yielded; batches are yielded in
 task order (``_rcvd_idx``) unless ``in_order=False``. At most ``prefetch_factor * num_workers``
 tasks are sent and not yet yielded.
+
+Batches: large arrays travel through shared memory (see ``_shm.py``), on by default where
+``/dev/shm`` is writable; ``EMBER_DATALOADER_SHM=0``, or ``loader._shared_memory = False`` set
+before iterating, sends everything through the pipes. The blocks of this iterator that were never
+received are removed when its workers are shut down (end of epoch, error, ``del``, exit).
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ import time
 import weakref
 from multiprocessing.connection import wait as _wait_connections
 
+from . import _shm
 from ._worker import ExceptionWrapper, _IterableDatasetStopIteration, _ResumeIteration, _worker_loop
 from .dataloader import _BaseDataLoaderIter
 
@@ -58,6 +64,7 @@ def _default_context():
 class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
     _shutdown = True  # until workers exist: __del__ after a failed __init__ has nothing to stop
     _owner_pid = None
+    _shm_prefix = None
 
     def __init__(self, loader) -> None:
         super().__init__(loader)
@@ -70,6 +77,17 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
         self._done_flag = ctx.RawValue("b", 0)
         self._workers, self._index_conns, self._result_conns = [], [], []
         forked = ctx.get_start_method() == "fork"
+        # A private switch (not a DataLoader argument: PyTorch has none), for debugging.
+        shm = None
+        if getattr(loader, "_shared_memory", True) and _shm.available():
+            self._shm_prefix = _shm.new_prefix()
+            received = ctx.RawArray("q", self._num_workers)  # slot messages copied out
+            # A worker never has more than prefetch_factor * num_workers answers unreceived.
+            max_slots = self._prefetch_factor * self._num_workers + 1
+            shm = (self._shm_prefix, received, max_slots)
+            self._receiver = _shm.BatchReceiver(self._shm_prefix, received)
+        else:
+            self._receiver = _shm.BatchReceiver(None)
         self._shutdown = False  # from here on, _shutdown_workers has something to clean up
         _live_iterators.add(self)
         for worker_id in range(self._num_workers):
@@ -94,6 +112,7 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
                     worker_id,
                     self._num_workers,
                     inherited,
+                    shm,
                 ),
                 daemon=True,
             )
@@ -239,7 +258,7 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
 
     def _recv(self, conn, worker_id: int):
         try:
-            return conn.recv()
+            return self._receiver.recv(conn, worker_id)
         except (EOFError, OSError):
             # The worker's end closed: it exited (or died) without answering.
             self._workers[worker_id].join(timeout=1.0)
@@ -286,6 +305,11 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
         finally:
             for conn in self._index_conns:
                 conn.close()
+            if self._shm_prefix is not None:
+                # Every worker has exited: nothing can create a slot any more; each slot's name
+                # is removed here, once (the batches already received are copies).
+                self._receiver.close()
+                _shm.unlink_all(self._shm_prefix)
 
     def __del__(self) -> None:
         self._shutdown_workers()

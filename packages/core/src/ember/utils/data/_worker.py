@@ -5,7 +5,8 @@ Protocol (one pair of pipes per worker, see ``_multiprocessing.py``): the main p
 ``(task_idx, index)`` tasks, ``_ResumeIteration`` (persistent workers, new epoch) or ``None``
 (exit); the worker answers each task with ``(task_idx, batch)``, where ``batch`` may be an
 :class:`ExceptionWrapper` or an ``_IterableDatasetStopIteration``. A shared done flag, set at
-shutdown, makes workers skip the tasks still queued.
+shutdown, makes workers skip the tasks still queued. Answers are encoded by ``_shm.BatchSender``
+(large arrays through shared memory) and decoded by ``_shm.recv``.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ._fetch import _DatasetKind
+from ._shm import BatchSender
 
 __all__ = ["WorkerInfo", "get_worker_info"]
 
@@ -133,11 +135,11 @@ def _seed_worker(base_seed: int, worker_id: int) -> int:
     return seed
 
 
-def _send(conn, message, task_idx, worker_id) -> bool:
+def _send(sender, conn, message, task_idx, worker_id) -> bool:
     """Send ``message``; a batch that cannot be pickled is reported instead of dropped (the main
     process would otherwise wait for it forever). False when the main process is gone."""
     try:
-        conn.send(message)
+        sender.send(conn, message)
         return True
     except (BrokenPipeError, ConnectionResetError, EOFError):
         return False
@@ -148,7 +150,7 @@ def _send(conn, message, task_idx, worker_id) -> bool:
             f"and containers of them)"
         )
         try:
-            conn.send((task_idx, ExceptionWrapper(where=where)))
+            sender.send(conn, (task_idx, ExceptionWrapper(where=where)))
             return True
         except OSError:
             return False
@@ -168,13 +170,18 @@ def _worker_loop(
     worker_id,
     num_workers,
     inherited_conns,
+    shm=None,
 ) -> None:
     """The body of a worker process: seed, run ``init_fn``, then answer tasks until told to
-    stop, or until the main process disappears."""
+    stop, or until the main process disappears. ``shm``: None (batches go through the pipe
+    only) or ``(prefix, received_counters, max_slots)`` for ``_shm.BatchSender``."""
     global _worker_info
     # The process that started us (the main process, or the forkserver): when it is gone, so
     # is whoever would read our batches.
     parent_pid = os.getppid()
+    prefix, received, max_slots = shm if shm is not None else (None, None, 0)
+    sender = BatchSender(prefix, worker_id, received, max_slots)
+    orphaned = False
     try:
         # Under 'fork' the worker inherits the main process's ends of the pipes; closing them
         # lets the end of a pipe be seen when the main process dies.
@@ -196,11 +203,16 @@ def _worker_loop(
         while True:
             if not index_conn.poll(_PARENT_CHECK_INTERVAL):
                 if os.getppid() != parent_pid:
+                    orphaned = True
                     break
                 continue
             try:
                 task = index_conn.recv()
             except (EOFError, OSError):
+                # The main process closed its end without a stop message: it died (a dying
+                # process closes its files before its children are reparented, so getppid()
+                # may not show it yet).
+                orphaned = True
                 break
             if task is None:
                 break
@@ -213,7 +225,8 @@ def _worker_loop(
                         )
                     except Exception:
                         init_error = ExceptionWrapper(where=where)
-                if not _send(result_conn, (task, None), None, worker_id):
+                if not _send(sender, result_conn, (task, None), None, worker_id):
+                    orphaned = True
                     break
                 continue
             if done_flag.value or iteration_end:
@@ -230,7 +243,8 @@ def _worker_loop(
                         iteration_end = True
                     else:
                         data = ExceptionWrapper(where=where)
-            if not _send(result_conn, (task_idx, data), task_idx, worker_id):
+            if not _send(sender, result_conn, (task_idx, data), task_idx, worker_id):
+                orphaned = True
                 break
             del data, task, index  # do not hold a batch while waiting for the next task
     except KeyboardInterrupt:
@@ -238,3 +252,8 @@ def _worker_loop(
     finally:
         index_conn.close()
         result_conn.close()
+        if orphaned or os.getppid() != parent_pid:
+            # Nobody will receive what we sent and was not read yet: remove our blocks (a
+            # living main process also sweeps them after stopping us; unlinking twice is
+            # harmless, the second finds nothing).
+            sender.abandon()
