@@ -9,7 +9,7 @@ set -u
 OUT=${OUT:-/tmp/ember-cuda}
 mkdir -p "$OUT"
 root=$PWD
-export PYTHONPATH=$root/packages/core/src:$root/packages/vision/src:$root/packages/text/src:$root/packages/audio/src
+export PYTHONPATH=$root/packages/core/src:$root/packages/vision/src:$root/packages/text/src:$root/packages/audio/src${PYTHONPATH:+:$PYTHONPATH}
 export PYTHONUNBUFFERED=1
 workers=${WORKERS:-12}
 nvidia-smi -L

@@ -374,3 +374,30 @@ def test_views_made_before_an_in_place_op_regenerate_their_history():
     y.mul_(3)  # on the root itself
     older.sum().backward()
     np.testing.assert_allclose(x.grad.numpy(), [0.0, 6.0, 6.0])
+
+
+def _patterns(x):
+    """Several in-place ops on views of one graph tensor, then a weighted sum."""
+    y = x * 2
+    y[:, 0].mul_(3)
+    y[1:].sigmoid_()
+    y.t()[2].add_(1.5)
+    y.view(-1)[5] = 0.25
+    older = y[:, 1:]
+    y.diagonal().zero_()
+    return (older * older).sum() + (y * y).sum()
+
+
+def test_in_place_on_views_on_every_device(device):
+    values = RNG.standard_normal((3, 4))
+    grads = {}
+    for where in ("cpu", device):
+        x = ember.tensor(values, requires_grad=True, device=where)
+        loss = _patterns(x)
+        loss.backward()
+        assert x.grad.device.type == where
+        grads[where] = (loss.item(), x.grad.cpu().numpy())
+    np.testing.assert_allclose(grads[device][0], grads["cpu"][0], rtol=1e-12)
+    np.testing.assert_allclose(grads[device][1], grads["cpu"][1], rtol=1e-12, atol=1e-14)
+    x = ember.tensor(values, requires_grad=True, device=device)
+    assert gradcheck(_patterns, (x,))
