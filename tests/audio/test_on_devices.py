@@ -11,6 +11,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import scipy.signal
+from _devices import assert_same
+from _devices import numpy_of as _np
 
 import ember
 import emberaudio.functional as AF
@@ -18,46 +20,6 @@ import emberaudio.transforms as AT
 from emberaudio.compliance import kaldi
 from emberaudio.models.conformer import Conformer
 from emberaudio.models.wav2vec2 import Wav2Vec2Config, Wav2Vec2ForCTC
-
-# the "cuda" cases carry the cuda marker: `-m cuda` selects just them on a GPU machine
-DEVICES = ["cpu", pytest.param("cuda", marks=pytest.mark.cuda)]
-
-
-@pytest.fixture(params=DEVICES)
-def device(request):
-    if request.param == "cuda" and not ember.cuda.is_available():
-        pytest.skip("CUDA is not available (ember.cuda.is_available() is False)")
-    return request.param
-
-
-def _np(t) -> np.ndarray:
-    return t.detach().cpu().numpy()
-
-
-def assert_same(actual, expected, what: str, rtol: float = 1e-4, atol: float | None = None,
-                device: str | None = None) -> None:
-    """``actual`` (on ``device``) equals ``expected`` (CPU Tensor or ndarray) within rtol; atol
-    defaults to rtol times the largest magnitude of ``expected``. Complex values compare by
-    the modulus of the difference."""
-    if device is not None:
-        assert actual.device.type == device, f"{what}: result is on {actual.device}, " \
-                                             f"expected {device}"
-    a = _np(actual) if isinstance(actual, ember.Tensor) else np.asarray(actual)
-    e = _np(expected) if isinstance(expected, ember.Tensor) else np.asarray(expected)
-    where = f"on {device} vs cpu" if device is not None else ""
-    assert a.shape == e.shape, f"{what} {where}: shape {a.shape} != {e.shape}"
-    assert a.dtype == e.dtype, f"{what} {where}: dtype {a.dtype} != {e.dtype}"
-    wide = np.complex128 if np.iscomplexobj(e) else np.float64
-    a64, e64 = a.astype(wide), e.astype(wide)
-    if atol is None:
-        atol = rtol * float(np.max(np.abs(e64), initial=0.0))
-    diff = np.abs(a64 - e64)
-    bad = diff > atol + rtol * np.abs(e64)
-    assert not bad.any(), (
-        f"{what} {where}: {int(bad.sum())}/{bad.size} elements differ; max abs diff "
-        f"{diff.max():.3g} at {np.unravel_index(diff.argmax(), diff.shape)} (rtol={rtol}, "
-        f"atol={atol:.3g}), shape {a.shape}, dtype {a.dtype}"
-    )
 
 
 def _wave(samples=4000, channels=2, seed=0, rate=16000):

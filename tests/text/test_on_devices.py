@@ -10,7 +10,8 @@ quantity, shapes, devices and the largest absolute difference.
 from __future__ import annotations
 
 import numpy as np
-import pytest
+from _devices import assert_same
+from _devices import numpy_of as _np
 
 import ember
 from embertext import Tokenizer
@@ -22,45 +23,8 @@ from embertext.models import (
     GPT2LMHeadModel,
 )
 
-# the "cuda" cases carry the cuda marker: `-m cuda` selects just them on a GPU machine
-DEVICES = ["cpu", pytest.param("cuda", marks=pytest.mark.cuda)]
 VOCAB = ("[PAD] [UNK] [CLS] [SEP] [MASK] the quick brown fox jump ##s over lazy dog . ! , "
          "un ##believ ##able hello world").split()
-
-
-@pytest.fixture(params=DEVICES)
-def device(request):
-    if request.param == "cuda" and not ember.cuda.is_available():
-        pytest.skip("CUDA is not available (ember.cuda.is_available() is False)")
-    return request.param
-
-
-def _np(t) -> np.ndarray:
-    return t.detach().cpu().numpy()
-
-
-def assert_same(actual, expected, what: str, rtol: float = 1e-4, atol: float | None = None,
-                device: str | None = None) -> None:
-    """``actual`` (on ``device``) equals ``expected`` (CPU Tensor or ndarray) within rtol; atol
-    defaults to rtol times the largest magnitude of ``expected``."""
-    if device is not None:
-        assert actual.device.type == device, f"{what}: result is on {actual.device}, " \
-                                             f"expected {device}"
-    a = _np(actual) if isinstance(actual, ember.Tensor) else np.asarray(actual)
-    e = _np(expected) if isinstance(expected, ember.Tensor) else np.asarray(expected)
-    where = f"on {device} vs cpu" if device is not None else ""
-    assert a.shape == e.shape, f"{what} {where}: shape {a.shape} != {e.shape}"
-    assert a.dtype == e.dtype, f"{what} {where}: dtype {a.dtype} != {e.dtype}"
-    a64, e64 = a.astype(np.float64), e.astype(np.float64)
-    if atol is None:
-        atol = rtol * float(np.max(np.abs(e64), initial=0.0))
-    diff = np.abs(a64 - e64)
-    bad = diff > atol + rtol * np.abs(e64)
-    assert not bad.any(), (
-        f"{what} {where}: {int(bad.sum())}/{bad.size} elements differ; max abs diff "
-        f"{diff.max():.3g} at {np.unravel_index(diff.argmax(), diff.shape)} (rtol={rtol}, "
-        f"atol={atol:.3g}), shape {a.shape}, dtype {a.dtype}"
-    )
 
 
 def _randomise(model, seed=0, scale=0.3):

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from _devices import assert_same
+from _devices import numpy_of as _np
 
 import ember
 from ember import nn
@@ -17,45 +19,6 @@ from embervision import models, ops
 from embervision import transforms as T
 from embervision.models.vision_transformer import VisionTransformer
 from embervision.transforms import functional as F
-
-# the "cuda" cases carry the cuda marker: `-m cuda` selects just them on a GPU machine
-DEVICES = ["cpu", pytest.param("cuda", marks=pytest.mark.cuda)]
-
-
-@pytest.fixture(params=DEVICES)
-def device(request):
-    if request.param == "cuda" and not ember.cuda.is_available():
-        pytest.skip("CUDA is not available (ember.cuda.is_available() is False)")
-    return request.param
-
-
-def _np(t) -> np.ndarray:
-    return t.detach().cpu().numpy()
-
-
-def assert_same(actual, expected, what: str, rtol: float = 1e-4, atol: float | None = None,
-                device: str | None = None) -> None:
-    """``actual`` (on ``device``) equals ``expected`` (CPU Tensor or ndarray) within rtol; atol
-    defaults to rtol times the largest magnitude of ``expected``, so values near zero in a
-    large-valued output do not fail on float32 rounding."""
-    if device is not None:
-        assert actual.device.type == device, f"{what}: result is on {actual.device}, " \
-                                             f"expected {device}"
-    a = _np(actual) if isinstance(actual, ember.Tensor) else np.asarray(actual)
-    e = _np(expected) if isinstance(expected, ember.Tensor) else np.asarray(expected)
-    where = f"on {device} vs cpu" if device is not None else ""
-    assert a.shape == e.shape, f"{what} {where}: shape {a.shape} != {e.shape}"
-    assert a.dtype == e.dtype, f"{what} {where}: dtype {a.dtype} != {e.dtype}"
-    a64, e64 = a.astype(np.float64), e.astype(np.float64)
-    if atol is None:
-        atol = rtol * float(np.max(np.abs(e64), initial=0.0))
-    diff = np.abs(a64 - e64)
-    bad = diff > atol + rtol * np.abs(e64)
-    assert not bad.any(), (
-        f"{what} {where}: {int(bad.sum())}/{bad.size} elements differ; max abs diff "
-        f"{diff.max():.3g} at {np.unravel_index(diff.argmax(), diff.shape)} (rtol={rtol}, "
-        f"atol={atol:.3g}), shape {a.shape}, dtype {a.dtype}"
-    )
 
 
 def _image(seed=0, shape=(3, 20, 28)):

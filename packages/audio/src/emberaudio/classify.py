@@ -19,6 +19,7 @@ import sys
 import ember
 import ember.nn.functional as F
 
+from ._cli import UserError, run_command
 from .datasets.utils import load_waveform
 from .functional import resample
 from .models import get_model
@@ -27,10 +28,6 @@ __all__ = ["CHECKPOINT_FORMAT", "UserError", "fit_length", "load_checkpoint", "m
            "prepare_waveform", "top_classes"]
 
 CHECKPOINT_FORMAT = "emberaudio.finetune/1"
-
-
-class UserError(Exception):
-    """A mistake the user can fix (bad option, missing file): printed without a traceback."""
 
 
 def prepare_waveform(waveform, sample_rate: int, target_rate: int):
@@ -163,20 +160,18 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv=None) -> int:
     """Run the command; returns the exit status (2 for a user error)."""
-    args = build_parser().parse_args(argv)
-    try:
-        if args.top < 1:
-            raise UserError(f"--top must be at least 1, got {args.top}")
-        model, config, labels = load_checkpoint(args.checkpoint, args.device)
-        for path in args.files:
-            ranked = top_classes(model, config, labels, path, args.top, notes=sys.stderr)
-            print(path)
-            for label, prob in ranked:
-                print(f"  {label:<20s} {prob:7.2%}")
-    except UserError as exc:
-        print(f"emberaudio-classify: error: {exc}", file=sys.stderr)
-        return 2
-    return 0
+    return run_command(build_parser(), argv, _classify)
+
+
+def _classify(args) -> None:
+    if args.top < 1:
+        raise UserError(f"--top must be at least 1, got {args.top}")
+    model, config, labels = load_checkpoint(args.checkpoint, args.device)
+    for path in args.files:
+        ranked = top_classes(model, config, labels, path, args.top, notes=sys.stderr)
+        print(path)
+        for label, prob in ranked:
+            print(f"  {label:<20s} {prob:7.2%}")
 
 
 def cli() -> None:

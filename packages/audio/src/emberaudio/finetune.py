@@ -36,7 +36,6 @@ with ``id2label``, weights, ``preprocessor_config.json``), which ``from_pretrain
 from __future__ import annotations
 
 import argparse
-import csv
 import os
 import sys
 import time
@@ -48,7 +47,8 @@ import ember
 import ember.nn.functional as F
 from ember.utils.data import DataLoader, Dataset, Subset
 
-from ._finetune_ctc import SCRATCH_MODEL, read_manifest, train_ctc
+from ._cli import UserError, run_command
+from ._finetune_ctc import SCRATCH_MODEL, _write_metrics, read_manifest, train_ctc
 from ._finetune_data import (
     AUGMENTATIONS,
     AugmentAction,
@@ -56,7 +56,7 @@ from ._finetune_data import (
     SpeechCommandsClips,
     parse_augment,
 )
-from .classify import CHECKPOINT_FORMAT, UserError, fit_length, prepare_waveform
+from .classify import CHECKPOINT_FORMAT, fit_length, prepare_waveform
 from .datasets import SpokenDigits
 from .datasets.utils import load_waveform
 from .models import SpectrogramCNN, get_model, list_models
@@ -318,13 +318,6 @@ def _save(model, info: dict, out: str, name: str, pretrained: bool) -> None:
         ember.save({**info, "model": model.state_dict()}, os.path.join(out, f"{name}.pt"))
 
 
-def _write_metrics(path: str, history: list) -> None:
-    with open(path, "w", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=list(history[0]))
-        writer.writeheader()
-        writer.writerows(history)
-
-
 def build_parser() -> argparse.ArgumentParser:
     """The command line of ``emberaudio-finetune``."""
     p = argparse.ArgumentParser(prog="emberaudio-finetune",
@@ -440,15 +433,13 @@ def _resolve(args: argparse.Namespace) -> dict:
 
 def main(argv=None) -> int:
     """Run the command; returns the exit status (2 for a user error)."""
-    args = build_parser().parse_args(argv)
-    try:
-        config = _resolve(args)
-        run = train_ctc if config["task"] == "ctc" else train
-        run(config, progress=not args.no_progress)
-    except UserError as exc:
-        print(f"emberaudio-finetune: error: {exc}", file=sys.stderr)
-        return 2
-    return 0
+    return run_command(build_parser(), argv, _finetune)
+
+
+def _finetune(args) -> None:
+    config = _resolve(args)
+    run = train_ctc if config["task"] == "ctc" else train
+    run(config, progress=not args.no_progress)
 
 
 def cli() -> None:

@@ -16,8 +16,8 @@ import sys
 
 import ember
 
+from ._cli import UserError, run_command
 from ._finetune_ctc_models import load_ctc_model
-from .classify import UserError
 from .datasets.utils import load_waveform
 from .functional import resample
 from .models.decoder import ctc_beam_search_decoder, ctc_greedy_decode
@@ -98,31 +98,29 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv=None) -> int:
     """Run the command; returns the exit status (2 for a user error)."""
-    args = build_parser().parse_args(argv)
-    try:
-        if args.beam_size < 0:
-            raise UserError(f"--beam-size must be 0 (greedy) or more, got {args.beam_size}")
-        if args.lexicon and not args.beam_size:
-            raise UserError("--lexicon needs beam search: add --beam-size N (e.g. 16)")
-        if args.lexicon and not os.path.isfile(args.lexicon):
-            raise UserError(f"--lexicon {args.lexicon}: no such file")
-        wrapped = load_ctc_model(args.model, args.device)
-        decoder = None
-        if args.beam_size:
-            vocab = wrapped.vocab
-            try:
-                lexicon = _lexicon_words(args.lexicon, vocab.tokens) if args.lexicon else None
-                decoder = ctc_beam_search_decoder(vocab.tokens, lexicon=lexicon,
-                                                  beam_size=args.beam_size, blank=vocab.blank,
-                                                  word_delimiter=vocab.delimiter)
-            except ValueError as exc:
-                raise UserError(f"--lexicon {args.lexicon}: {exc}") from None
-        for path in args.files:
-            print(f"{path}\t{transcribe_file(wrapped, path, decoder)}", flush=True)
-    except UserError as exc:
-        print(f"emberaudio-transcribe: error: {exc}", file=sys.stderr)
-        return 2
-    return 0
+    return run_command(build_parser(), argv, _transcribe)
+
+
+def _transcribe(args) -> None:
+    if args.beam_size < 0:
+        raise UserError(f"--beam-size must be 0 (greedy) or more, got {args.beam_size}")
+    if args.lexicon and not args.beam_size:
+        raise UserError("--lexicon needs beam search: add --beam-size N (e.g. 16)")
+    if args.lexicon and not os.path.isfile(args.lexicon):
+        raise UserError(f"--lexicon {args.lexicon}: no such file")
+    wrapped = load_ctc_model(args.model, args.device)
+    decoder = None
+    if args.beam_size:
+        vocab = wrapped.vocab
+        try:
+            lexicon = _lexicon_words(args.lexicon, vocab.tokens) if args.lexicon else None
+            decoder = ctc_beam_search_decoder(vocab.tokens, lexicon=lexicon,
+                                              beam_size=args.beam_size, blank=vocab.blank,
+                                              word_delimiter=vocab.delimiter)
+        except ValueError as exc:
+            raise UserError(f"--lexicon {args.lexicon}: {exc}") from None
+    for path in args.files:
+        print(f"{path}\t{transcribe_file(wrapped, path, decoder)}", flush=True)
 
 
 def cli() -> None:

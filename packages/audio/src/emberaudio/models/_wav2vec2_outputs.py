@@ -4,7 +4,10 @@ readable by field name, attribute or position. Re-exported by ``_wav2vec2_layers
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
+
+# The generic base (``transformers.utils.ModelOutput``) lives in core, shared with embertext.
+from ember.utils.pretrained import ModelOutput
 
 __all__ = [
     "BaseModelOutput", "CausalLMOutput", "ModelOutput", "SequenceClassifierOutput",
@@ -13,37 +16,6 @@ __all__ = [
 
 
 # -- outputs --------------------------------------------------------------------------------
-
-
-class ModelOutput:
-    """Base of the output dataclasses (``transformers.utils.ModelOutput``): readable by field
-    name, attribute, or position over the fields that are not None (``out[0]`` is ``loss``
-    when labels were given, else the first computed field)."""
-
-    def to_tuple(self) -> tuple:
-        """The values of the fields that are not None, in declaration order."""
-        return tuple(v for v in (getattr(self, f.name) for f in fields(self)) if v is not None)
-
-    def keys(self) -> list[str]:
-        """Names of the fields that are not None."""
-        return [f.name for f in fields(self) if getattr(self, f.name) is not None]
-
-    def __getitem__(self, key):
-        if isinstance(key, str):
-            if key not in self.keys():
-                raise KeyError(f"{type(self).__name__} has no field {key!r} set; "
-                               f"set fields: {self.keys()}")
-            return getattr(self, key)
-        return self.to_tuple()[key]
-
-    def __contains__(self, key) -> bool:
-        return key in self.keys()
-
-    def __iter__(self):
-        return iter(self.to_tuple())
-
-    def __len__(self) -> int:
-        return len(self.to_tuple())
 
 
 @dataclass(repr=False, eq=False)

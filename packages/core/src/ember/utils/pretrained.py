@@ -9,8 +9,9 @@ and loads strictly: every parameter must be found, every checkpoint entry used. 
 keep the defaults of ``transformers``' classes of the same name; keys a class does not know are
 kept as attributes and written back, so a config.json survives a load/save round trip.
 
-The domain packages build on this (embertext's BERT/GPT-2/BART, emberaudio's Wav2Vec2/HuBERT),
-so each of them loads published checkpoints without depending on the others.
+:class:`ModelOutput` (defined in ``_model_output.py``) is the base of the models' output
+records. The domain packages build on this (embertext's BERT/GPT-2/BART, emberaudio's
+Wav2Vec2/HuBERT), so each of them loads published checkpoints without depending on the others.
 
 Loading never runs code from a file: safetensors, or :func:`ember.load`'s restricted unpickler.
 """
@@ -28,9 +29,11 @@ import ember
 from ember import nn
 from ember.serialization import load_safetensors, save_safetensors
 
+from ._model_output import ModelOutput
+
 __all__ = [
-    "CONFIG_NAME", "HF_ENDPOINT", "SAFE_WEIGHTS_NAME", "WEIGHTS_NAME", "PreTrainedModel",
-    "PretrainedConfig", "activation", "load_checkpoint", "resolve_file",
+    "CONFIG_NAME", "HF_ENDPOINT", "SAFE_WEIGHTS_NAME", "WEIGHTS_NAME", "ModelOutput",
+    "PreTrainedModel", "PretrainedConfig", "activation", "load_checkpoint", "resolve_file",
 ]
 
 CONFIG_NAME = "config.json"
@@ -247,6 +250,24 @@ class PretrainedConfig:
         return f"{type(self).__name__} {self.to_json_string()}"
 
 
+def _normal_init(module: nn.Module, std: float) -> None:
+    """transformers' BERT-family initialisation of one module (``model.apply``'s callback):
+    N(0, std) for Linear and Embedding weights, zero biases and padding row, LayerNorm (1, 0).
+    BART uses it too, with its config's ``init_std``."""
+    if isinstance(module, nn.Linear):
+        nn.init.normal_(module.weight, 0.0, std)
+        if module.bias is not None:
+            nn.init.zeros_(module.bias)
+    elif isinstance(module, nn.Embedding):
+        nn.init.normal_(module.weight, 0.0, std)
+        if module.padding_idx is not None:
+            with ember.no_grad():
+                module.weight[module.padding_idx] = 0.0
+    elif isinstance(module, nn.LayerNorm):
+        nn.init.ones_(module.weight)
+        nn.init.zeros_(module.bias)
+
+
 class PreTrainedModel(nn.Module):
     """Base class of the pretrained models: config handling, initialisation, loading, saving.
 
@@ -272,21 +293,7 @@ class PreTrainedModel(nn.Module):
         self.tie_weights()
 
     def _init_weights(self, module: nn.Module) -> None:
-        # transformers' BERT-family init: N(0, initializer_range) for Linear and Embedding
-        # weights, zero biases and padding row, LayerNorm (1, 0).
-        std = self.config.initializer_range
-        if isinstance(module, nn.Linear):
-            nn.init.normal_(module.weight, 0.0, std)
-            if module.bias is not None:
-                nn.init.zeros_(module.bias)
-        elif isinstance(module, nn.Embedding):
-            nn.init.normal_(module.weight, 0.0, std)
-            if module.padding_idx is not None:
-                with ember.no_grad():
-                    module.weight[module.padding_idx] = 0.0
-        elif isinstance(module, nn.LayerNorm):
-            nn.init.ones_(module.weight)
-            nn.init.zeros_(module.bias)
+        _normal_init(module, self.config.initializer_range)
 
     def _fresh_ok_prefixes(self) -> tuple:
         """Key prefixes a checkpoint may lack without error (left freshly initialised)."""

@@ -154,11 +154,13 @@ class BartDecoderLayer(nn.Module):
         return self.final_layer_norm(hidden_states + self.dropout(ffn)), self_kv + cross_kv
 
 
+class _BartStack(nn.Module):
+    """What encoder and decoder share: the (shared) token embedding scaled by ``embed_scale``,
+    learned positions, ``layernorm_embedding`` and dropout, and ``num_layers`` layers. The
+    registration order is transformers' (the state-dict order follows it)."""
 
-class BartEncoder(nn.Module):
-    """Token + position embeddings, ``layernorm_embedding``, ``encoder_layers`` post-LN layers."""
-
-    def __init__(self, config: BartConfig, embed_tokens: nn.Embedding):
+    def __init__(self, config: BartConfig, embed_tokens: nn.Embedding, layer_class: type,
+                 num_layers: int):
         super().__init__()
         self.config = config
         self.dropout = nn.Dropout(config.dropout)
@@ -166,9 +168,21 @@ class BartEncoder(nn.Module):
         self.embed_tokens = embed_tokens
         self.embed_positions = BartLearnedPositionalEmbedding(config.max_position_embeddings,
                                                               config.d_model)
-        self.layers = nn.ModuleList([BartEncoderLayer(config)
-                                     for _ in range(config.encoder_layers)])
+        self.layers = nn.ModuleList([layer_class(config) for _ in range(num_layers)])
         self.layernorm_embedding = nn.LayerNorm(config.d_model)
+
+    def _embed(self, input_ids, past: int = 0):
+        """``dropout(LN(scale * tokens + positions past..past+T-1))``, ``(N, T, d_model)``."""
+        hidden = (self.embed_tokens(input_ids) * self.embed_scale
+                  + self.embed_positions(input_ids.shape[1], past))
+        return self.dropout(self.layernorm_embedding(hidden))
+
+
+class BartEncoder(_BartStack):
+    """Token + position embeddings, ``layernorm_embedding``, ``encoder_layers`` post-LN layers."""
+
+    def __init__(self, config: BartConfig, embed_tokens: nn.Embedding):
+        super().__init__(config, embed_tokens, BartEncoderLayer, config.encoder_layers)
 
     def forward(self, input_ids, attention_mask=None):
         """``input_ids`` ``(N, S)``, ``attention_mask`` ``(N, S)`` 1 = real token ->
@@ -177,8 +191,7 @@ class BartEncoder(nn.Module):
         n, length = _check_input_ids("BartEncoder", input_ids, cfg.vocab_size,
                                      cfg.max_position_embeddings)
         _check_mask("BartEncoder", "attention_mask", attention_mask, (n, length))
-        hidden = self.embed_tokens(input_ids) * self.embed_scale + self.embed_positions(length)
-        hidden = self.dropout(self.layernorm_embedding(hidden))
+        hidden = self._embed(input_ids)
         mask = _extended_attention_mask(attention_mask, hidden.dtype)
         for layer in self.layers:  # over layers, not data
             hidden = layer(hidden, mask)
@@ -190,21 +203,12 @@ def _check_mask(op: str, name: str, mask, expected: tuple) -> None:
         raise ValueError(f"{op}: expected {name} of shape {expected}, got {tuple(mask.shape)}")
 
 
-class BartDecoder(nn.Module):
+class BartDecoder(_BartStack):
     """Causal decoder: embeddings, ``layernorm_embedding``, ``decoder_layers`` post-LN layers
     with cross-attention over the encoder's output."""
 
     def __init__(self, config: BartConfig, embed_tokens: nn.Embedding):
-        super().__init__()
-        self.config = config
-        self.dropout = nn.Dropout(config.dropout)
-        self.embed_scale = math.sqrt(config.d_model) if config.scale_embedding else 1.0
-        self.embed_tokens = embed_tokens
-        self.embed_positions = BartLearnedPositionalEmbedding(config.max_position_embeddings,
-                                                              config.d_model)
-        self.layers = nn.ModuleList([BartDecoderLayer(config)
-                                     for _ in range(config.decoder_layers)])
-        self.layernorm_embedding = nn.LayerNorm(config.d_model)
+        super().__init__(config, embed_tokens, BartDecoderLayer, config.decoder_layers)
 
     def forward(self, input_ids, encoder_hidden_states, attention_mask=None,
                 encoder_attention_mask=None, past_key_values=None, use_cache: bool = False):
@@ -225,9 +229,7 @@ class BartDecoder(nn.Module):
             raise ValueError(f"BartDecoder: past_key_values has {len(past_key_values)} layers, "
                              f"the decoder {len(self.layers)}")
         device = input_ids.device
-        hidden = (self.embed_tokens(input_ids) * self.embed_scale
-                  + self.embed_positions(length, past))
-        hidden = self.dropout(self.layernorm_embedding(hidden))
+        hidden = self._embed(input_ids, past)
         # Query i sits at position past + i and sees keys j <= past + i, minus padding.
         keys = ember.arange(past + length, device=device)
         queries = ember.arange(past, past + length, device=device)

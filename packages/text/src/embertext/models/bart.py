@@ -22,6 +22,7 @@ from dataclasses import dataclass
 import ember
 from ember import nn
 from ember.nn import functional as F
+from ember.utils.pretrained import _normal_init
 
 from ..generation import GenerationMixin
 from ._bart_layers import (  # noqa: F401  (re-exported)
@@ -134,9 +135,8 @@ class Seq2SeqModelOutput(ModelOutput):
 
 
 @dataclass(repr=False, eq=False)
-class Seq2SeqLMOutput(ModelOutput):
-    """Attributes: ``loss`` (with labels), ``logits`` ``(N, T, vocab_size)``, then as
-    :class:`Seq2SeqModelOutput`."""
+class _Seq2SeqHeadOutput(ModelOutput):
+    """The fields of the heads' outputs (the LM and the classifier have the same ones)."""
 
     loss: object = None
     logits: object = None
@@ -150,19 +150,15 @@ class Seq2SeqLMOutput(ModelOutput):
 
 
 @dataclass(repr=False, eq=False)
-class Seq2SeqSequenceClassifierOutput(ModelOutput):
-    """Attributes: ``loss`` (with labels), ``logits`` ``(N, num_labels)``, then as
+class Seq2SeqLMOutput(_Seq2SeqHeadOutput):
+    """Attributes: ``loss`` (with labels), ``logits`` ``(N, T, vocab_size)``, then as
     :class:`Seq2SeqModelOutput`."""
 
-    loss: object = None
-    logits: object = None
-    past_key_values: tuple | None = None
-    decoder_hidden_states: tuple | None = None
-    decoder_attentions: tuple | None = None
-    cross_attentions: tuple | None = None
-    encoder_last_hidden_state: object = None
-    encoder_hidden_states: tuple | None = None
-    encoder_attentions: tuple | None = None
+
+@dataclass(repr=False, eq=False)
+class Seq2SeqSequenceClassifierOutput(_Seq2SeqHeadOutput):
+    """Attributes: ``loss`` (with labels), ``logits`` ``(N, num_labels)``, then as
+    :class:`Seq2SeqModelOutput`."""
 
 
 def shift_tokens_right(input_ids, pad_token_id: int, decoder_start_token_id: int):
@@ -190,18 +186,9 @@ class BartPreTrainedModel(PreTrainedModel):
     _tied_weights_keys = ("encoder.embed_tokens.weight", "decoder.embed_tokens.weight")
 
     def _init_weights(self, module: nn.Module) -> None:
-        # transformers' BART init: N(0, init_std) for Linear and Embedding weights, zero biases
-        # and padding row; LayerNorm keeps (1, 0).
-        std = self.config.init_std
-        if isinstance(module, nn.Linear):
-            nn.init.normal_(module.weight, 0.0, std)
-            if module.bias is not None:
-                nn.init.zeros_(module.bias)
-        elif isinstance(module, nn.Embedding):
-            nn.init.normal_(module.weight, 0.0, std)
-            if module.padding_idx is not None:
-                with ember.no_grad():
-                    module.weight[module.padding_idx] = 0.0
+        # transformers' BART init is the BERT family's with std = init_std (its LayerNorms are
+        # left at (1, 0), which the shared init also sets).
+        _normal_init(module, self.config.init_std)
 
     def _rename_checkpoint_keys(self, state: dict) -> dict:
         # fairseq conversions carry 'encoder.version'-style entries; some checkpoints hold the

@@ -11,48 +11,16 @@ so ``out[0]`` is always the first computed field (``last_hidden_state`` or ``log
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
+
+# The generic base lives in core (shared with emberaudio); re-exported here, so
+# ``embertext.models.outputs.ModelOutput`` keeps working.
+from ember.utils.pretrained import ModelOutput
 
 __all__ = [
     "ModelOutput", "BaseModelOutput", "BaseModelOutputWithPooling", "SequenceClassifierOutput",
     "TokenClassifierOutput", "MaskedLMOutput",
 ]
-
-
-class ModelOutput:
-    """Base of the output dataclasses: indexable by field name, integer or slice (over the
-    fields that are not None), iterable over those values, convertible with :meth:`to_tuple`."""
-
-    def to_tuple(self) -> tuple:
-        """The values of the fields that are not None, in declaration order."""
-        return tuple(v for v in (getattr(self, f.name) for f in fields(self)) if v is not None)
-
-    def keys(self) -> list[str]:
-        """Names of the fields that are not None."""
-        return [f.name for f in fields(self) if getattr(self, f.name) is not None]
-
-    def values(self) -> list:
-        return [getattr(self, k) for k in self.keys()]
-
-    def items(self) -> list[tuple]:
-        return [(k, getattr(self, k)) for k in self.keys()]
-
-    def __getitem__(self, key):
-        if isinstance(key, str):
-            if key not in self.keys():
-                raise KeyError(f"{type(self).__name__} has no field {key!r} set; "
-                               f"set fields: {self.keys()}")
-            return getattr(self, key)
-        return self.to_tuple()[key]
-
-    def __contains__(self, key) -> bool:
-        return key in self.keys()
-
-    def __iter__(self):
-        return iter(self.to_tuple())
-
-    def __len__(self) -> int:
-        return len(self.to_tuple())
 
 
 @dataclass(repr=False, eq=False)
@@ -121,10 +89,3 @@ class MaskedLMOutput(ModelOutput):
     hidden_states: tuple | None = None
     attentions: tuple | None = None
 
-
-def _repr(self) -> str:
-    inner = ", ".join(f"{k}={getattr(v, 'shape', v)!s}" for k, v in self.items())
-    return f"{type(self).__name__}({inner})"
-
-
-ModelOutput.__repr__ = _repr
