@@ -70,7 +70,10 @@ def test_amplitude_to_db(device):
 
 
 def test_time_stretch(device):
-    spec = AT.Spectrogram(n_fft=256, hop_length=64, power=None)(_wave())
+    # In float64: the phase vocoder accumulates phase (hundreds of radians per bin) with a
+    # cumulative sum, whose float32 rounding depends on the summation order (sequential on the
+    # CPU, a parallel scan on the GPU); in float64 both agree to ~1e-12.
+    spec = AT.Spectrogram(n_fft=256, hop_length=64, power=None)(_wave().double())
     cpu, dev = _module_pair(AT.TimeStretch(hop_length=64, n_freq=129), device)
     for rate in (0.8, 1.3):
         ref = cpu(spec, rate)
@@ -162,12 +165,15 @@ def test_wav2vec2_ctc_forward_and_loss_backward(device):
     assert_same(out.loss, ref.loss, "Wav2Vec2ForCTC CTC loss", rtol=1e-4, device=device)
     ref.loss.backward()
     out.loss.backward()
+    # One absolute tolerance for all gradients, from the largest: the attention keys' bias
+    # has a zero gradient in exact arithmetic (it cancels in the softmax), only rounding noise.
+    scale = max(float(q.grad.abs().max()) for q in cpu.parameters() if q.grad is not None)
     for (name, p), q in zip(dev.named_parameters(), cpu.parameters()):
         if q.grad is None:
             assert p.grad is None, f"{name}: gradient on {device} only"
             continue
         assert_same(p.grad, q.grad, f"Wav2Vec2ForCTC grad of {name}", rtol=1e-3,
-                    device=device)
+                    atol=1e-5 * scale, device=device)
 
 
 def test_conformer_forward(device):

@@ -88,9 +88,13 @@ def test_bert_classification_loss_and_gradients(device):
     out.loss.backward()
     assert_same(out.logits, ref.logits, "BertForSequenceClassification logits", device=device)
     assert_same(out.loss, ref.loss, "BertForSequenceClassification loss", device=device)
+    # One absolute tolerance for all gradients, from the largest: some are zero in exact
+    # arithmetic (the attention keys' bias cancels in the softmax) and hold only rounding noise.
+    scale = max(float(q.grad.abs().max()) for q in cpu.parameters())
     for (name, p), q in zip(dev.named_parameters(), cpu.parameters()):
         assert p.grad is not None, f"{name} received no gradient on {device}"
-        assert_same(p.grad, q.grad, f"grad of {name}", rtol=1e-3, device=device)
+        assert_same(p.grad, q.grad, f"grad of {name}", rtol=1e-3, atol=1e-5 * scale,
+                    device=device)
 
 
 # -- GPT-2 ------------------------------------------------------------------------------------
