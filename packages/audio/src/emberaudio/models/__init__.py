@@ -9,6 +9,9 @@
   and the HuBERT equivalents: Hugging Face names and folder layout (``from_pretrained``,
   ``save_pretrained``), base and large configurations.
 - :class:`Conformer`: torchaudio's Conformer encoder (same arguments and state_dict names).
+- torchaudio's :class:`Wav2Letter`, :class:`DeepSpeech`, :class:`ConvTasNet` and the
+  ``wav2vec2_*`` / ``hubert_*`` factories (torchaudio's forward and state_dict names;
+  :class:`TorchaudioWav2Vec2Model`, as ``Wav2Vec2Model`` names the Hugging Face class here).
 - :class:`CTCSpeechModel`: a small log-mel + conv + BiGRU acoustic model for CTC training;
   :mod:`emberaudio.models.decoder`: greedy and beam-search (lexicon) CTC decoding.
 
@@ -20,9 +23,23 @@ from __future__ import annotations
 
 from ember import nn
 
+from ._torchaudio_wav2vec2 import (
+    TorchaudioWav2Vec2Model,
+    hubert_base,
+    hubert_large,
+    hubert_xlarge,
+    wav2vec2_base,
+    wav2vec2_large,
+    wav2vec2_large_lv60k,
+    wav2vec2_model,
+    wav2vec2_xlsr_1b,
+    wav2vec2_xlsr_2b,
+    wav2vec2_xlsr_300m,
+)
 from .ast import ASTConfig, ASTFeatureExtractor, ASTForAudioClassification, ASTModel
 from .ast_classifier import ASTClassifier
 from .conformer import Conformer
+from .conv_tasnet import ConvTasNet, conv_tasnet_base
 from .ctc_model import CTCSpeechModel
 from .decoder import (
     CTCBeamSearchDecoder,
@@ -30,9 +47,11 @@ from .decoder import (
     ctc_beam_search_decoder,
     ctc_greedy_decode,
 )
+from .deepspeech import DeepSpeech
 from .hubert import HubertConfig, HubertForCTC, HubertForSequenceClassification, HubertModel
 from .m5 import M5
 from .spectrogram_cnn import SpectrogramCNN
+from .wav2letter import Wav2Letter
 from .wav2vec2 import (
     Wav2Vec2Config,
     Wav2Vec2FeatureExtractor,
@@ -43,11 +62,14 @@ from .wav2vec2 import (
 
 __all__ = [
     "ASTClassifier", "ASTConfig", "ASTFeatureExtractor", "ASTForAudioClassification", "ASTModel",
-    "CTCBeamSearchDecoder", "CTCHypothesis", "CTCSpeechModel", "Conformer", "HubertConfig",
-    "HubertForCTC", "HubertForSequenceClassification", "HubertModel", "M5", "SpectrogramCNN",
-    "Wav2Vec2Config", "Wav2Vec2FeatureExtractor", "Wav2Vec2ForCTC",
-    "Wav2Vec2ForSequenceClassification", "Wav2Vec2Model", "ctc_beam_search_decoder",
-    "ctc_greedy_decode", "get_model", "list_models",
+    "CTCBeamSearchDecoder", "CTCHypothesis", "CTCSpeechModel", "Conformer", "ConvTasNet",
+    "DeepSpeech", "HubertConfig", "HubertForCTC", "HubertForSequenceClassification", "HubertModel",
+    "M5", "SpectrogramCNN", "TorchaudioWav2Vec2Model", "Wav2Letter", "Wav2Vec2Config",
+    "Wav2Vec2FeatureExtractor", "Wav2Vec2ForCTC", "Wav2Vec2ForSequenceClassification",
+    "Wav2Vec2Model", "conv_tasnet_base", "ctc_beam_search_decoder", "ctc_greedy_decode",
+    "get_model", "hubert_base", "hubert_large", "hubert_xlarge", "list_models", "wav2vec2_base",
+    "wav2vec2_large", "wav2vec2_large_lv60k", "wav2vec2_model", "wav2vec2_xlsr_1b",
+    "wav2vec2_xlsr_2b", "wav2vec2_xlsr_300m",
 ]
 
 _MODELS = {"ast": ASTClassifier, "m5": M5, "spectrogram-cnn": SpectrogramCNN}

@@ -1,0 +1,290 @@
+"""torchaudio's Wav2Vec2 / HuBERT model factories (``torchaudio.models.wav2vec2_model``,
+``wav2vec2_base`` ... ``hubert_xlarge``).
+
+The network is the Hugging Face-named one of :mod:`.wav2vec2` / :mod:`.hubert` (one
+implementation), wrapped in :class:`~emberaudio.pipelines.Wav2Vec2BundleModel` for
+torchaudio's calling convention (``forward(waveforms, lengths) -> (x, lengths)``,
+``extract_features``). :class:`TorchaudioWav2Vec2Model` adds torchaudio's state_dict names:
+``state_dict()`` returns them (``feature_extractor.*``, ``encoder.feature_projection.*``,
+``encoder.transformer.*``, ``aux.*``) and ``load_state_dict`` accepts them, so checkpoints
+saved by torchaudio load directly:
+
+    model = wav2vec2_base(aux_num_out=29)
+    model.load_state_dict(ember.load("wav2vec2_fairseq_base_ls960_asr_ls960.pth"))
+    emissions, frames = model(waveforms, lengths)
+
+Deliberate differences: ``named_parameters()`` keeps the Hugging Face module paths (under
+``model.``); only the state_dict views are translated. The WavLM and HuBERT-pretraining
+factories are not provided.
+"""
+
+from __future__ import annotations
+
+from ember import nn
+
+from ..pipelines._key_conversion import export_torchaudio_state_dict, import_torchaudio_state_dict
+from ..pipelines._wav2vec2_bundles import Wav2Vec2BundleModel, _hf_model
+
+__all__ = [
+    "TorchaudioWav2Vec2Model", "hubert_base", "hubert_large", "hubert_xlarge", "wav2vec2_base",
+    "wav2vec2_large", "wav2vec2_large_lv60k", "wav2vec2_model", "wav2vec2_xlsr_1b",
+    "wav2vec2_xlsr_2b", "wav2vec2_xlsr_300m",
+]
+
+_DEFAULT_CONV = [(512, 10, 5)] + [(512, 3, 2)] * 4 + [(512, 2, 2)] * 2
+_INNER = "model."
+
+
+class TorchaudioWav2Vec2Model(Wav2Vec2BundleModel):
+    """torchaudio's ``Wav2Vec2Model`` (what :func:`wav2vec2_model` and the factories return):
+    :class:`~emberaudio.pipelines.Wav2Vec2BundleModel`'s forward / ``extract_features``
+    whose ``state_dict`` and ``load_state_dict`` use torchaudio's names.
+
+    Args:
+        model: the Hugging Face-named network (``Wav2Vec2Model``, ``Wav2Vec2ForCTC``, or the
+            HuBERT ones), kept as ``.model``.
+        normalize_waveform: layer-normalise the input first (``False`` for the factories, as
+            in torchaudio; the large bundles set it).
+
+    Example:
+        >>> model = wav2vec2_model("group_norm", [(8, 10, 5), (8, 3, 2)], False, 16, 0.0, 4,
+        ...                        2, 2, 2, 0.0, 32, 0.0, 0.0, False, 0.0, aux_num_out=5)
+        >>> "aux.weight" in model.state_dict()
+        True
+        >>> x, lengths = model(ember.randn(2, 400), ember.tensor([400, 200]))
+        >>> x.shape, lengths.tolist()
+        (ember.Size([2, 39, 5]), [39, 19])
+    """
+
+    def __init__(self, model: nn.Module, normalize_waveform: bool = False):
+        super().__init__(model, normalize_waveform=normalize_waveform)
+        self.register_state_dict_post_hook(_to_torchaudio_names)
+        self._register_load_state_dict_pre_hook(_from_torchaudio_names, with_module=True)
+
+    @property
+    def aux(self):
+        """The CTC head (torchaudio's ``aux``: ``Linear(embed_dim, aux_num_out)``) or
+        ``None``."""
+        return getattr(self.model, "lm_head", None)
+
+
+def _to_torchaudio_names(module, destination, prefix, local_metadata):
+    """state_dict post-hook: the ``model.<HF name>`` entries under ``prefix`` become
+    ``<torchaudio name>``, in place (so the model also works nested in a bigger Module)."""
+    inner = prefix + _INNER
+    keys = [k for k in destination if k.startswith(inner)]
+    hf = {k[len(inner):]: destination.pop(k) for k in keys}
+    for name, value in export_torchaudio_state_dict(hf).items():
+        destination[prefix + name] = value
+
+
+def _from_torchaudio_names(module, state_dict, prefix, local_metadata, strict, missing_keys,
+                           unexpected_keys, error_msgs):
+    """load_state_dict pre-hook: torchaudio names under ``prefix`` become ``model.<HF name>``
+    in place; keys already in the Hugging Face spelling (``model.*``) are left alone, and
+    names that match neither are reported as unexpected by the loader."""
+    base = module.model
+    hf_prefix = base.base_model_prefix if base.base_model is not base else ""
+    ours = {k[len(prefix):]: k for k in state_dict
+            if k.startswith(prefix) and not k.startswith(prefix + _INNER)}
+    convertible = {}
+    for name, key in ours.items():
+        try:
+            import_torchaudio_state_dict({name: None}, hf_prefix)
+        except RuntimeError:
+            continue  # not a torchaudio name: left for the strict check to report
+        convertible[name] = state_dict.pop(key)
+    for name, value in import_torchaudio_state_dict(convertible, hf_prefix).items():
+        state_dict[prefix + _INNER + name] = value
+
+
+def wav2vec2_model(extractor_mode: str, extractor_conv_layer_config, extractor_conv_bias: bool,
+                   encoder_embed_dim: int, encoder_projection_dropout: float,
+                   encoder_pos_conv_kernel: int, encoder_pos_conv_groups: int,
+                   encoder_num_layers: int, encoder_num_heads: int,
+                   encoder_attention_dropout: float, encoder_ff_interm_features: int,
+                   encoder_ff_interm_dropout: float, encoder_dropout: float,
+                   encoder_layer_norm_first: bool, encoder_layer_drop: float,
+                   aux_num_out: int | None) -> TorchaudioWav2Vec2Model:
+    """Build a custom wav2vec 2.0 / HuBERT model (``torchaudio.models.wav2vec2_model``, the
+    same arguments).
+
+    Args:
+        extractor_mode: ``'group_norm'`` (GroupNorm on the first conv layer) or
+            ``'layer_norm'`` (LayerNorm on every conv layer).
+        extractor_conv_layer_config: ``[(out_channels, kernel, stride), ...]`` of the conv
+            feature extractor; ``None`` for the published 7 layers (20 ms frames at 16 kHz).
+        extractor_conv_bias: biases in the conv layers.
+        encoder_embed_dim: Transformer width.
+        encoder_projection_dropout: dropout after the feature projection.
+        encoder_pos_conv_kernel, encoder_pos_conv_groups: the convolutional positional
+            embedding.
+        encoder_num_layers, encoder_num_heads: Transformer depth and heads.
+        encoder_attention_dropout: dropout on the attention weights.
+        encoder_ff_interm_features, encoder_ff_interm_dropout: feed-forward width and its
+            inner dropout.
+        encoder_dropout: dropout at the end of each sub-layer.
+        encoder_layer_norm_first: pre-norm layers (large LV-60k / XLS-R / HuBERT large).
+        encoder_layer_drop: probability of skipping a layer in training.
+        aux_num_out: when given, a ``Linear(encoder_embed_dim, aux_num_out)`` head ``aux``.
+
+    Returns:
+        :class:`TorchaudioWav2Vec2Model`; ``forward(waveforms (batch, time), lengths=None)``
+        gives ``(x, lengths)``: ``(batch, frames, aux_num_out)`` logits with a head, else
+        ``(batch, frames, encoder_embed_dim)`` features.
+
+    Raises:
+        ValueError: an unknown ``extractor_mode``.
+    """
+    if extractor_mode not in ("group_norm", "layer_norm"):
+        raise ValueError(f"wav2vec2_model: extractor_mode must be 'group_norm' or "
+                         f"'layer_norm', got {extractor_mode!r}")
+    if extractor_conv_layer_config is None:
+        extractor_conv_layer_config = list(_DEFAULT_CONV)
+    params = {
+        "extractor_mode": extractor_mode,
+        "extractor_conv_layer_config": [tuple(c) for c in extractor_conv_layer_config],
+        "extractor_conv_bias": extractor_conv_bias, "encoder_embed_dim": encoder_embed_dim,
+        "encoder_projection_dropout": encoder_projection_dropout,
+        "encoder_pos_conv_kernel": encoder_pos_conv_kernel,
+        "encoder_pos_conv_groups": encoder_pos_conv_groups,
+        "encoder_num_layers": encoder_num_layers, "encoder_num_heads": encoder_num_heads,
+        "encoder_attention_dropout": encoder_attention_dropout,
+        "encoder_ff_interm_features": encoder_ff_interm_features,
+        "encoder_ff_interm_dropout": encoder_ff_interm_dropout,
+        "encoder_dropout": encoder_dropout, "encoder_layer_norm_first": encoder_layer_norm_first,
+        "encoder_layer_drop": encoder_layer_drop, "aux_num_out": aux_num_out,
+    }
+    # one network for both families: the Wav2Vec2 classes (HuBERT's differ only by prefix)
+    return TorchaudioWav2Vec2Model(_hf_model(params, "Wav2Vec2"))
+
+
+def _build(mode, conv_bias, embed, layers, heads, ff, norm_first, dropouts, aux_num_out):
+    proj, attn, ff_drop, drop, layer_drop = dropouts
+    return wav2vec2_model(mode, None, conv_bias, embed, proj, 128, 16, layers, heads, attn, ff,
+                          ff_drop, drop, norm_first, layer_drop, aux_num_out)
+
+
+_FACTORY_DOC = """Build the {what} architecture (``torchaudio.models.{name}``): {arch}.
+
+    Args:
+        encoder_projection_dropout, encoder_attention_dropout, encoder_ff_interm_dropout,
+        encoder_dropout, encoder_layer_drop: see :func:`wav2vec2_model` (defaults
+            {defaults}, torchaudio's).
+        aux_num_out: size of an optional ``aux`` output head (``None``: none).
+
+    Returns:
+        :class:`TorchaudioWav2Vec2Model` (randomly initialised; load weights with
+        ``load_state_dict`` or use :mod:`emberaudio.pipelines`).
+    """
+
+
+def wav2vec2_base(encoder_projection_dropout: float = 0.1,
+                  encoder_attention_dropout: float = 0.1,
+                  encoder_ff_interm_dropout: float = 0.1, encoder_dropout: float = 0.1,
+                  encoder_layer_drop: float = 0.1,
+                  aux_num_out: int | None = None) -> TorchaudioWav2Vec2Model:
+    return _build("group_norm", False, 768, 12, 12, 3072, False,
+                  (encoder_projection_dropout, encoder_attention_dropout,
+                   encoder_ff_interm_dropout, encoder_dropout, encoder_layer_drop), aux_num_out)
+
+
+def wav2vec2_large(encoder_projection_dropout: float = 0.1,
+                   encoder_attention_dropout: float = 0.1,
+                   encoder_ff_interm_dropout: float = 0.1, encoder_dropout: float = 0.1,
+                   encoder_layer_drop: float = 0.1,
+                   aux_num_out: int | None = None) -> TorchaudioWav2Vec2Model:
+    return _build("group_norm", False, 1024, 24, 16, 4096, False,
+                  (encoder_projection_dropout, encoder_attention_dropout,
+                   encoder_ff_interm_dropout, encoder_dropout, encoder_layer_drop), aux_num_out)
+
+
+def wav2vec2_large_lv60k(encoder_projection_dropout: float = 0.1,
+                         encoder_attention_dropout: float = 0.0,
+                         encoder_ff_interm_dropout: float = 0.1, encoder_dropout: float = 0.0,
+                         encoder_layer_drop: float = 0.1,
+                         aux_num_out: int | None = None) -> TorchaudioWav2Vec2Model:
+    return _build("layer_norm", True, 1024, 24, 16, 4096, True,
+                  (encoder_projection_dropout, encoder_attention_dropout,
+                   encoder_ff_interm_dropout, encoder_dropout, encoder_layer_drop), aux_num_out)
+
+
+def wav2vec2_xlsr_300m(encoder_projection_dropout: float = 0.0,
+                       encoder_attention_dropout: float = 0.0,
+                       encoder_ff_interm_dropout: float = 0.0, encoder_dropout: float = 0.0,
+                       encoder_layer_drop: float = 0.0,
+                       aux_num_out: int | None = None) -> TorchaudioWav2Vec2Model:
+    return _build("layer_norm", True, 1024, 24, 16, 4096, True,
+                  (encoder_projection_dropout, encoder_attention_dropout,
+                   encoder_ff_interm_dropout, encoder_dropout, encoder_layer_drop), aux_num_out)
+
+
+def wav2vec2_xlsr_1b(encoder_projection_dropout: float = 0.1,
+                     encoder_attention_dropout: float = 0.0,
+                     encoder_ff_interm_dropout: float = 0.0, encoder_dropout: float = 0.0,
+                     encoder_layer_drop: float = 0.0,
+                     aux_num_out: int | None = None) -> TorchaudioWav2Vec2Model:
+    return _build("layer_norm", True, 1280, 48, 16, 5120, True,
+                  (encoder_projection_dropout, encoder_attention_dropout,
+                   encoder_ff_interm_dropout, encoder_dropout, encoder_layer_drop), aux_num_out)
+
+
+def wav2vec2_xlsr_2b(encoder_projection_dropout: float = 0.1,
+                     encoder_attention_dropout: float = 0.0,
+                     encoder_ff_interm_dropout: float = 0.0, encoder_dropout: float = 0.0,
+                     encoder_layer_drop: float = 0.0,
+                     aux_num_out: int | None = None) -> TorchaudioWav2Vec2Model:
+    return _build("layer_norm", True, 1920, 48, 16, 7680, True,
+                  (encoder_projection_dropout, encoder_attention_dropout,
+                   encoder_ff_interm_dropout, encoder_dropout, encoder_layer_drop), aux_num_out)
+
+
+def hubert_base(encoder_projection_dropout: float = 0.1, encoder_attention_dropout: float = 0.1,
+                encoder_ff_interm_dropout: float = 0.0, encoder_dropout: float = 0.1,
+                encoder_layer_drop: float = 0.05,
+                aux_num_out: int | None = None) -> TorchaudioWav2Vec2Model:
+    return _build("group_norm", False, 768, 12, 12, 3072, False,
+                  (encoder_projection_dropout, encoder_attention_dropout,
+                   encoder_ff_interm_dropout, encoder_dropout, encoder_layer_drop), aux_num_out)
+
+
+def hubert_large(encoder_projection_dropout: float = 0.0,
+                 encoder_attention_dropout: float = 0.0,
+                 encoder_ff_interm_dropout: float = 0.0, encoder_dropout: float = 0.0,
+                 encoder_layer_drop: float = 0.0,
+                 aux_num_out: int | None = None) -> TorchaudioWav2Vec2Model:
+    return _build("layer_norm", False, 1024, 24, 16, 4096, True,
+                  (encoder_projection_dropout, encoder_attention_dropout,
+                   encoder_ff_interm_dropout, encoder_dropout, encoder_layer_drop), aux_num_out)
+
+
+def hubert_xlarge(encoder_projection_dropout: float = 0.0,
+                  encoder_attention_dropout: float = 0.0,
+                  encoder_ff_interm_dropout: float = 0.0, encoder_dropout: float = 0.0,
+                  encoder_layer_drop: float = 0.0,
+                  aux_num_out: int | None = None) -> TorchaudioWav2Vec2Model:
+    return _build("layer_norm", False, 1280, 48, 16, 5120, True,
+                  (encoder_projection_dropout, encoder_attention_dropout,
+                   encoder_ff_interm_dropout, encoder_dropout, encoder_layer_drop), aux_num_out)
+
+
+# (function, description, architecture): the docstrings, written once.
+_ARCHS = [
+    (wav2vec2_base, '"base" wav2vec 2.0', "GroupNorm extractor, post-norm, 768 x 12 layers"),
+    (wav2vec2_large, '"large" wav2vec 2.0', "GroupNorm extractor, post-norm, 1024 x 24 layers"),
+    (wav2vec2_large_lv60k, '"large lv-60k" wav2vec 2.0',
+     "LayerNorm extractor with conv biases, pre-norm, 1024 x 24 layers"),
+    (wav2vec2_xlsr_300m, "XLS-R 300M", "LayerNorm extractor, pre-norm, 1024 x 24 layers"),
+    (wav2vec2_xlsr_1b, "XLS-R 1B", "LayerNorm extractor, pre-norm, 1280 x 48 layers"),
+    (wav2vec2_xlsr_2b, "XLS-R 2B", "LayerNorm extractor, pre-norm, 1920 x 48 layers"),
+    (hubert_base, '"base" HuBERT', "GroupNorm extractor, post-norm, 768 x 12 layers"),
+    (hubert_large, '"large" HuBERT',
+     "LayerNorm extractor without conv biases, pre-norm, 1024 x 24 layers"),
+    (hubert_xlarge, '"extra large" HuBERT',
+     "LayerNorm extractor without conv biases, pre-norm, 1280 x 48 layers"),
+]
+for _fn, _what, _arch in _ARCHS:
+    _defaults = ", ".join(str(d) for d in _fn.__defaults__[:5])
+    _fn.__doc__ = _FACTORY_DOC.format(what=_what, name=_fn.__name__, arch=_arch,
+                                      defaults=_defaults)
+del _fn, _what, _arch, _defaults
