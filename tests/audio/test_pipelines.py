@@ -175,6 +175,13 @@ def test_asr_bundle_matches_hf_model(tmp_path, server, family, layer_norm, old_w
     cls, config_cls = ((HubertForCTC, HubertConfig) if family == "HuBERT"
                        else (Wav2Vec2ForCTC, Wav2Vec2Config))
     assert type(model.model) is cls
+    # torchaudio's model: its state_dict speaks torchaudio's names (the served file's, with
+    # the three dropped head rows)
+    keys = set(model.state_dict())
+    assert {"aux.weight", "encoder.transformer.layers.0.attention.k_proj.weight",
+            "feature_extractor.conv_layers.0.conv.weight"} <= keys
+    assert not any(k.startswith(("wav2vec2.", "hubert.", "model.")) for k in keys)
+    assert tuple(model.state_dict()["aux.weight"].shape)[0] == 29
     # fairseq's rows 1-3 (<pad>, </s>, <unk>) dropped: 32 -> 29 = len(labels)
     head = (np.delete(ta["aux.weight"], [1, 2, 3], axis=0), np.delete(ta["aux.bias"], [1, 2, 3]))
     prefix = "hubert." if family == "HuBERT" else "wav2vec2."

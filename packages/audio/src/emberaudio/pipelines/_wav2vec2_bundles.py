@@ -233,7 +233,10 @@ class Wav2Vec2Bundle:
                 f"{type(model).__name__} of this bundle: missing keys {missing}, unexpected "
                 f"keys {unexpected} (Hugging Face names)")
         model.load_state_dict(state, strict=True)
-        wrapped = Wav2Vec2BundleModel(model, normalize_waveform=self._normalize_waveform)
+        # torchaudio's model class: its state_dict() speaks torchaudio's key names too
+        from ..models._torchaudio_wav2vec2 import TorchaudioWav2Vec2Model
+
+        wrapped = TorchaudioWav2Vec2Model(model, normalize_waveform=self._normalize_waveform)
         wrapped.eval()
         return wrapped
 
