@@ -22,6 +22,7 @@ from .convnext import *
 from .densenet import *
 from .efficientnet import *
 from .lenet import *
+from .mnasnet import *
 from .mobilenetv2 import *
 from .mobilenetv3 import *
 from .resnet import *

@@ -1,4 +1,4 @@
-"""EfficientNet (torchvision's ``models/efficientnet.py``; the B0 builder and weights).
+"""EfficientNet (torchvision's ``models/efficientnet.py``): B0-B7 here, V2 in ``_efficientnet_v2``.
 
 Tan & Le, "EfficientNet: Rethinking Model Scaling for Convolutional Neural Networks" (2019).
 torchvision's layout: ``features`` (``0`` stem ``Conv2dNormActivation`` with SiLU, ``1``..``7``
@@ -6,7 +6,9 @@ one ``Sequential`` of ``MBConv`` blocks per stage, ``8`` a 1x1 head convolution)
 ``classifier`` (``0`` Dropout, ``1`` Linear). An ``MBConv``'s ``block`` holds the optional
 expansion, the depthwise convolution, a ``SqueezeExcitation`` (SiLU, sigmoid gate) and the
 linear projection; its residual branch goes through ``StochasticDepth`` (drop probability
-growing linearly with depth, 0.2 at the last block).
+growing linearly with depth, 0.2 at the last block). B1-B7 scale B0's stage table by a width
+and a depth multiplier (the paper's compound scaling); B5-B7 use BatchNorm(eps=1e-3,
+momentum=0.01), as the TensorFlow checkpoints they were ported from.
 """
 
 import copy
@@ -26,7 +28,31 @@ from ._meta import _IMAGENET_CATEGORIES
 from ._presets import ImageClassification, InterpolationMode
 from ._utils import _make_divisible, _ovewrite_named_param
 
-__all__ = ["EfficientNet", "EfficientNet_B0_Weights", "efficientnet_b0"]
+__all__ = [
+    "EfficientNet",
+    "EfficientNet_B0_Weights",
+    "EfficientNet_B1_Weights",
+    "EfficientNet_B2_Weights",
+    "EfficientNet_B3_Weights",
+    "EfficientNet_B4_Weights",
+    "EfficientNet_B5_Weights",
+    "EfficientNet_B6_Weights",
+    "EfficientNet_B7_Weights",
+    "EfficientNet_V2_S_Weights",
+    "EfficientNet_V2_M_Weights",
+    "EfficientNet_V2_L_Weights",
+    "efficientnet_b0",
+    "efficientnet_b1",
+    "efficientnet_b2",
+    "efficientnet_b3",
+    "efficientnet_b4",
+    "efficientnet_b5",
+    "efficientnet_b6",
+    "efficientnet_b7",
+    "efficientnet_v2_s",
+    "efficientnet_v2_m",
+    "efficientnet_v2_l",
+]
 
 
 @dataclass
@@ -192,7 +218,11 @@ class EfficientNet(nn.Module):
 
 
 def _efficientnet_conf(arch: str, width_mult: float = 1.0, depth_mult: float = 1.0):
-    """Stage table of EfficientNet-B* (the paper's Table 1, scaled)."""
+    """Stage table and head width of EfficientNet-B* (the paper's Table 1, scaled) or -V2."""
+    if arch.startswith("efficientnet_v2"):
+        from ._efficientnet_v2 import _efficientnet_v2_conf
+
+        return _efficientnet_v2_conf(arch)
     if not arch.startswith("efficientnet_b"):
         raise ValueError(f"Unsupported model type {arch}")
     bneck_conf = partial(MBConvConfig, width_mult=width_mult, depth_mult=depth_mult)
@@ -225,46 +255,215 @@ _COMMON_META_V1 = {
     "recipe": "https://github.com/pytorch/vision/tree/main/references/classification"
               "#efficientnet-v1",
 }
+_PORTED_DOCS = "These weights are ported from the original paper."
+_NEW_RECIPE_DOCS = (
+    "These weights improve upon the results of the original paper by using a modified version "
+    "of TorchVision's new training recipe (https://pytorch.org/blog/how-to-train-state-of-the-"
+    "art-models-using-torchvision-latest-primitives/)."
+)
 
 
+def _v1_weights(file: str, crop: int, resize: int, num_params: int, acc1: float, acc5: float,
+                ops: float, file_size: float,
+                interpolation: InterpolationMode = InterpolationMode.BICUBIC,
+                **meta: Any) -> Weights:
+    """One torchvision EfficientNet-V1 entry (all share the categories, min_size and recipe)."""
+    return Weights(
+        url=f"https://download.pytorch.org/models/{file}",
+        transforms=partial(ImageClassification, crop_size=crop, resize_size=resize,
+                           interpolation=interpolation),
+        meta={
+            **_COMMON_META_V1,
+            "num_params": num_params,
+            "_metrics": {"ImageNet-1K": {"acc@1": acc1, "acc@5": acc5}},
+            "_ops": ops,
+            "_file_size": file_size,
+            "_docs": _PORTED_DOCS,
+            **meta,
+        },
+    )
+
+
+# The file names (and so the SHA-256 prefixes) are torchvision's current ones: B0-B7's ported
+# checkpoints were re-uploaded in torchvision 0.14 (e.g. b0 "-3dd342df" became "-7f5810bc").
+# Weights ported from https://github.com/rwightman/pytorch-image-models/ (B0-B4) and
+# https://github.com/lukemelas/EfficientNet-PyTorch/ (B5-B7).
 class EfficientNet_B0_Weights(WeightsEnum):
     """torchvision's published ImageNet-1K checkpoints for :func:`efficientnet_b0`."""
 
-    IMAGENET1K_V1 = Weights(
-        # ported by torchvision from https://github.com/rwightman/pytorch-image-models/
-        url="https://download.pytorch.org/models/efficientnet_b0_rwightman-7f5810bc.pth",
-        transforms=partial(ImageClassification, crop_size=224, resize_size=256,
-                           interpolation=InterpolationMode.BICUBIC),
-        meta={
-            **_COMMON_META_V1,
-            "num_params": 5288548,
-            "_metrics": {"ImageNet-1K": {"acc@1": 77.692, "acc@5": 93.532}},
-            "_ops": 0.386,
-            "_file_size": 20.451,
-            "_docs": "These weights are ported from the original paper.",
-        },
-    )
+    IMAGENET1K_V1 = _v1_weights("efficientnet_b0_rwightman-7f5810bc.pth", 224, 256, 5288548,
+                                77.692, 93.532, 0.386, 20.451)
     DEFAULT = IMAGENET1K_V1
+
+
+class EfficientNet_B1_Weights(WeightsEnum):
+    """torchvision's published ImageNet-1K checkpoints for :func:`efficientnet_b1`."""
+
+    IMAGENET1K_V1 = _v1_weights("efficientnet_b1_rwightman-bac287d4.pth", 240, 256, 7794184,
+                                78.642, 94.186, 0.687, 30.134)
+    IMAGENET1K_V2 = _v1_weights(
+        "efficientnet_b1-c27df63c.pth", 240, 255, 7794184, 79.838, 94.934, 0.687, 30.136,
+        interpolation=InterpolationMode.BILINEAR,
+        recipe="https://github.com/pytorch/vision/issues/3995#new-recipe-with-lr-wd-crop-tuning",
+        _docs=_NEW_RECIPE_DOCS,
+    )
+    DEFAULT = IMAGENET1K_V2
+
+
+class EfficientNet_B2_Weights(WeightsEnum):
+    """torchvision's published ImageNet-1K checkpoints for :func:`efficientnet_b2`."""
+
+    IMAGENET1K_V1 = _v1_weights("efficientnet_b2_rwightman-c35c1473.pth", 288, 288, 9109994,
+                                80.608, 95.310, 1.088, 35.174)
+    DEFAULT = IMAGENET1K_V1
+
+
+class EfficientNet_B3_Weights(WeightsEnum):
+    """torchvision's published ImageNet-1K checkpoints for :func:`efficientnet_b3`."""
+
+    IMAGENET1K_V1 = _v1_weights("efficientnet_b3_rwightman-b3899882.pth", 300, 320, 12233232,
+                                82.008, 96.054, 1.827, 47.184)
+    DEFAULT = IMAGENET1K_V1
+
+
+class EfficientNet_B4_Weights(WeightsEnum):
+    """torchvision's published ImageNet-1K checkpoints for :func:`efficientnet_b4`."""
+
+    IMAGENET1K_V1 = _v1_weights("efficientnet_b4_rwightman-23ab8bcd.pth", 380, 384, 19341616,
+                                83.384, 96.594, 4.394, 74.489)
+    DEFAULT = IMAGENET1K_V1
+
+
+class EfficientNet_B5_Weights(WeightsEnum):
+    """torchvision's published ImageNet-1K checkpoints for :func:`efficientnet_b5`."""
+
+    IMAGENET1K_V1 = _v1_weights("efficientnet_b5_lukemelas-1a07897c.pth", 456, 456, 30389784,
+                                83.444, 96.628, 10.266, 116.864)
+    DEFAULT = IMAGENET1K_V1
+
+
+class EfficientNet_B6_Weights(WeightsEnum):
+    """torchvision's published ImageNet-1K checkpoints for :func:`efficientnet_b6`."""
+
+    IMAGENET1K_V1 = _v1_weights("efficientnet_b6_lukemelas-24a108a5.pth", 528, 528, 43040704,
+                                84.008, 96.916, 19.068, 165.362)
+    DEFAULT = IMAGENET1K_V1
+
+
+class EfficientNet_B7_Weights(WeightsEnum):
+    """torchvision's published ImageNet-1K checkpoints for :func:`efficientnet_b7`."""
+
+    IMAGENET1K_V1 = _v1_weights("efficientnet_b7_lukemelas-c5b4e57e.pth", 600, 600, 66347960,
+                                84.122, 96.908, 37.746, 254.675)
+    DEFAULT = IMAGENET1K_V1
+
+
+# The TensorFlow checkpoints behind B5-B7 used BatchNorm eps 1e-3 and (TF) decay 0.99
+_TF_BATCH_NORM = partial(nn.BatchNorm2d, eps=0.001, momentum=0.01)
+
+
+def _efficientnet_b(arch: str, width_mult: float, depth_mult: float, dropout: float,
+                    weights: WeightsEnum | None, progress: bool, kwargs: dict[str, Any],
+                    norm_layer: Callable[..., nn.Module] | None = None) -> EfficientNet:
+    inverted_residual_setting, last_channel = _efficientnet_conf(arch, width_mult=width_mult,
+                                                                 depth_mult=depth_mult)
+    if norm_layer is not None:
+        kwargs = {"norm_layer": norm_layer, **kwargs}  # a caller's norm_layer wins, as in kwargs
+    return _efficientnet(inverted_residual_setting, kwargs.pop("dropout", dropout), last_channel,
+                         weights, progress, **kwargs)
+
+
+_BUILDER_DOC = """EfficientNet-{v} from `EfficientNet: Rethinking Model Scaling for Convolutional
+    Neural Networks <https://arxiv.org/abs/1905.11946>`_ (width x{w}, depth x{d}).
+
+    Args:
+        weights: :class:`EfficientNet_{v}_Weights` (or its name); None for random init.
+        progress: show a download progress bar.
+        **kwargs: passed to :class:`EfficientNet` (``num_classes``, ``dropout`` default {p},
+            ``stochastic_depth_prob``, ``norm_layer``).
+
+    Example:
+        >>> model = efficientnet_{lv}(weights="DEFAULT").eval()  # downloads once
+    """
 
 
 @register_model()
 def efficientnet_b0(*, weights: EfficientNet_B0_Weights | None = None, progress: bool = True,
                     **kwargs: Any) -> EfficientNet:
-    """EfficientNet-B0 from `EfficientNet: Rethinking Model Scaling for Convolutional Neural
-    Networks <https://arxiv.org/abs/1905.11946>`_.
-
-    Args:
-        weights: :class:`EfficientNet_B0_Weights` (or its name); None for random init.
-        progress: show a download progress bar.
-        **kwargs: passed to :class:`EfficientNet` (``num_classes``, ``dropout`` default 0.2,
-            ``stochastic_depth_prob``, ``norm_layer``).
-
-    Example:
-        >>> efficientnet_b0(num_classes=10).eval()(ember.zeros(1, 3, 32, 32)).shape
-        ember.Size([1, 10])
-    """
     weights = EfficientNet_B0_Weights.verify(weights)
-    inverted_residual_setting, last_channel = _efficientnet_conf("efficientnet_b0",
-                                                                 width_mult=1.0, depth_mult=1.0)
-    return _efficientnet(inverted_residual_setting, kwargs.pop("dropout", 0.2), last_channel,
-                         weights, progress, **kwargs)
+    return _efficientnet_b("efficientnet_b0", 1.0, 1.0, 0.2, weights, progress, kwargs)
+
+
+@register_model()
+def efficientnet_b1(*, weights: EfficientNet_B1_Weights | None = None, progress: bool = True,
+                    **kwargs: Any) -> EfficientNet:
+    weights = EfficientNet_B1_Weights.verify(weights)
+    return _efficientnet_b("efficientnet_b1", 1.0, 1.1, 0.2, weights, progress, kwargs)
+
+
+@register_model()
+def efficientnet_b2(*, weights: EfficientNet_B2_Weights | None = None, progress: bool = True,
+                    **kwargs: Any) -> EfficientNet:
+    weights = EfficientNet_B2_Weights.verify(weights)
+    return _efficientnet_b("efficientnet_b2", 1.1, 1.2, 0.3, weights, progress, kwargs)
+
+
+@register_model()
+def efficientnet_b3(*, weights: EfficientNet_B3_Weights | None = None, progress: bool = True,
+                    **kwargs: Any) -> EfficientNet:
+    weights = EfficientNet_B3_Weights.verify(weights)
+    return _efficientnet_b("efficientnet_b3", 1.2, 1.4, 0.3, weights, progress, kwargs)
+
+
+@register_model()
+def efficientnet_b4(*, weights: EfficientNet_B4_Weights | None = None, progress: bool = True,
+                    **kwargs: Any) -> EfficientNet:
+    weights = EfficientNet_B4_Weights.verify(weights)
+    return _efficientnet_b("efficientnet_b4", 1.4, 1.8, 0.4, weights, progress, kwargs)
+
+
+@register_model()
+def efficientnet_b5(*, weights: EfficientNet_B5_Weights | None = None, progress: bool = True,
+                    **kwargs: Any) -> EfficientNet:
+    weights = EfficientNet_B5_Weights.verify(weights)
+    return _efficientnet_b("efficientnet_b5", 1.6, 2.2, 0.4, weights, progress, kwargs,
+                           norm_layer=_TF_BATCH_NORM)
+
+
+@register_model()
+def efficientnet_b6(*, weights: EfficientNet_B6_Weights | None = None, progress: bool = True,
+                    **kwargs: Any) -> EfficientNet:
+    weights = EfficientNet_B6_Weights.verify(weights)
+    return _efficientnet_b("efficientnet_b6", 1.8, 2.6, 0.5, weights, progress, kwargs,
+                           norm_layer=_TF_BATCH_NORM)
+
+
+@register_model()
+def efficientnet_b7(*, weights: EfficientNet_B7_Weights | None = None, progress: bool = True,
+                    **kwargs: Any) -> EfficientNet:
+    weights = EfficientNet_B7_Weights.verify(weights)
+    return _efficientnet_b("efficientnet_b7", 2.0, 3.1, 0.5, weights, progress, kwargs,
+                           norm_layer=_TF_BATCH_NORM)
+
+
+for _fn, _w, _d, _p in ((efficientnet_b0, 1.0, 1.0, 0.2), (efficientnet_b1, 1.0, 1.1, 0.2),
+                        (efficientnet_b2, 1.1, 1.2, 0.3), (efficientnet_b3, 1.2, 1.4, 0.3),
+                        (efficientnet_b4, 1.4, 1.8, 0.4), (efficientnet_b5, 1.6, 2.2, 0.4),
+                        (efficientnet_b6, 1.8, 2.6, 0.5), (efficientnet_b7, 2.0, 3.1, 0.5)):
+    _v = _fn.__name__[-2:].upper()
+    # one docstring template: the eight builders differ only in these numbers
+    _fn.__doc__ = _BUILDER_DOC.format(v=_v, lv=_v.lower(), w=_w, d=_d, p=_p)
+del _fn, _w, _d, _p, _v
+
+# EfficientNetV2 (FusedMBConv stages) lives in its own module; re-exported here as torchvision
+# exposes it from ``models.efficientnet``. Imported last: it builds on the classes above.
+from ._efficientnet_v2 import (  # noqa: E402
+    EfficientNet_V2_L_Weights,
+    EfficientNet_V2_M_Weights,
+    EfficientNet_V2_S_Weights,
+    FusedMBConv,  # noqa: F401  (torchvision exposes it from this module)
+    FusedMBConvConfig,  # noqa: F401
+    efficientnet_v2_l,
+    efficientnet_v2_m,
+    efficientnet_v2_s,
+)

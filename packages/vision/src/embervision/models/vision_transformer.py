@@ -1,4 +1,5 @@
-"""Vision Transformer (torchvision's ``models/vision_transformer.py``; the ViT-B/16 builder).
+"""Vision Transformer (torchvision's ``models/vision_transformer.py``): ViT-B/16, B/32, L/16,
+L/32 and H/14.
 
 Dosovitskiy et al., "An Image is Worth 16x16 Words: Transformers for Image Recognition at
 Scale" (2020). torchvision's layout: ``class_token`` ``(1, 1, D)``, ``conv_proj`` (the patch
@@ -25,7 +26,19 @@ from ._meta import _IMAGENET_CATEGORIES
 from ._presets import ImageClassification, InterpolationMode
 from ._utils import _ovewrite_named_param
 
-__all__ = ["VisionTransformer", "ViT_B_16_Weights", "vit_b_16"]
+__all__ = [
+    "VisionTransformer",
+    "ViT_B_16_Weights",
+    "ViT_B_32_Weights",
+    "ViT_H_14_Weights",
+    "ViT_L_16_Weights",
+    "ViT_L_32_Weights",
+    "vit_b_16",
+    "vit_b_32",
+    "vit_h_14",
+    "vit_l_16",
+    "vit_l_32",
+]
 
 
 # torchvision's default norm layer (a module-level default argument)
@@ -363,3 +376,198 @@ def vit_b_16(*, weights: ViT_B_16_Weights | None = None, progress: bool = True,
     weights = ViT_B_16_Weights.verify(weights)
     return _vision_transformer(patch_size=16, num_layers=12, num_heads=12, hidden_dim=768,
                                mlp_dim=3072, weights=weights, progress=progress, **kwargs)
+
+
+_DEIT_DOCS = ("These weights were trained from scratch by using a modified version of DeIT's "
+              "(https://arxiv.org/abs/2012.12877) training recipe.")
+_SWAG_E2E_DOCS = ("These weights are learnt via transfer learning by end-to-end fine-tuning the "
+                  "original SWAG (https://arxiv.org/abs/2201.08371) weights on ImageNet-1K data.")
+_SWAG_LINEAR_DOCS = ("These weights are composed of the original frozen SWAG "
+                     "(https://arxiv.org/abs/2201.08371) trunk weights and a linear classifier "
+                     "learnt on top of them trained on ImageNet-1K data.")
+
+
+def _recipe(arch: str) -> str:
+    return f"https://github.com/pytorch/vision/tree/main/references/classification#{arch}"
+
+
+class ViT_B_32_Weights(WeightsEnum):
+    """torchvision's published ImageNet-1K checkpoint for :func:`vit_b_32`."""
+
+    IMAGENET1K_V1 = Weights(
+        url="https://download.pytorch.org/models/vit_b_32-d86f8d99.pth",
+        transforms=partial(ImageClassification, crop_size=224),
+        meta={
+            **_COMMON_META,
+            "num_params": 88224232,
+            "min_size": (224, 224),
+            "recipe": _recipe("vit_b_32"),
+            "_metrics": {"ImageNet-1K": {"acc@1": 75.912, "acc@5": 92.466}},
+            "_ops": 4.409,
+            "_file_size": 336.604,
+            "_docs": _DEIT_DOCS,
+        },
+    )
+    DEFAULT = IMAGENET1K_V1
+
+
+class ViT_L_16_Weights(WeightsEnum):
+    """torchvision's published ImageNet-1K checkpoints for :func:`vit_l_16`."""
+
+    IMAGENET1K_V1 = Weights(
+        url="https://download.pytorch.org/models/vit_l_16-852ce7e3.pth",
+        transforms=partial(ImageClassification, crop_size=224, resize_size=242),
+        meta={
+            **_COMMON_META,
+            "num_params": 304326632,
+            "min_size": (224, 224),
+            "recipe": _recipe("vit_l_16"),
+            "_metrics": {"ImageNet-1K": {"acc@1": 79.662, "acc@5": 94.638}},
+            "_ops": 61.555,
+            "_file_size": 1161.023,
+            "_docs": "These weights were trained from scratch by using a modified version of "
+                     "TorchVision's new training recipe (https://pytorch.org/blog/how-to-train-"
+                     "state-of-the-art-models-using-torchvision-latest-primitives/).",
+        },
+    )
+    IMAGENET1K_SWAG_E2E_V1 = Weights(
+        url="https://download.pytorch.org/models/vit_l_16_swag-4f3808c9.pth",
+        transforms=partial(ImageClassification, crop_size=512, resize_size=512,
+                           interpolation=InterpolationMode.BICUBIC),
+        meta={
+            **_COMMON_SWAG_META,
+            "num_params": 305174504,
+            "min_size": (512, 512),
+            "_metrics": {"ImageNet-1K": {"acc@1": 88.064, "acc@5": 98.512}},
+            "_ops": 361.986,
+            "_file_size": 1164.258,
+            "_docs": _SWAG_E2E_DOCS,
+        },
+    )
+    IMAGENET1K_SWAG_LINEAR_V1 = Weights(
+        url="https://download.pytorch.org/models/vit_l_16_lc_swag-4d563306.pth",
+        transforms=partial(ImageClassification, crop_size=224, resize_size=224,
+                           interpolation=InterpolationMode.BICUBIC),
+        meta={
+            **_COMMON_SWAG_META,
+            "recipe": "https://github.com/pytorch/vision/pull/5793",
+            "num_params": 304326632,
+            "min_size": (224, 224),
+            "_metrics": {"ImageNet-1K": {"acc@1": 85.146, "acc@5": 97.422}},
+            "_ops": 61.555,
+            "_file_size": 1161.023,
+            "_docs": _SWAG_LINEAR_DOCS,
+        },
+    )
+    DEFAULT = IMAGENET1K_V1
+
+
+class ViT_L_32_Weights(WeightsEnum):
+    """torchvision's published ImageNet-1K checkpoint for :func:`vit_l_32`."""
+
+    IMAGENET1K_V1 = Weights(
+        url="https://download.pytorch.org/models/vit_l_32-c7638314.pth",
+        transforms=partial(ImageClassification, crop_size=224),
+        meta={
+            **_COMMON_META,
+            "num_params": 306535400,
+            "min_size": (224, 224),
+            "recipe": _recipe("vit_l_32"),
+            "_metrics": {"ImageNet-1K": {"acc@1": 76.972, "acc@5": 93.07}},
+            "_ops": 15.378,
+            "_file_size": 1169.449,
+            "_docs": _DEIT_DOCS,
+        },
+    )
+    DEFAULT = IMAGENET1K_V1
+
+
+class ViT_H_14_Weights(WeightsEnum):
+    """torchvision's published ImageNet-1K checkpoints for :func:`vit_h_14` (SWAG only: there
+    is no from-scratch ImageNet-1K training; the default is the 518x518 end-to-end model)."""
+
+    IMAGENET1K_SWAG_E2E_V1 = Weights(
+        url="https://download.pytorch.org/models/vit_h_14_swag-80465313.pth",
+        transforms=partial(ImageClassification, crop_size=518, resize_size=518,
+                           interpolation=InterpolationMode.BICUBIC),
+        meta={
+            **_COMMON_SWAG_META,
+            "num_params": 633470440,
+            "min_size": (518, 518),
+            "_metrics": {"ImageNet-1K": {"acc@1": 88.552, "acc@5": 98.694}},
+            "_ops": 1016.717,
+            "_file_size": 2416.643,
+            "_docs": _SWAG_E2E_DOCS,
+        },
+    )
+    IMAGENET1K_SWAG_LINEAR_V1 = Weights(
+        url="https://download.pytorch.org/models/vit_h_14_lc_swag-c1eb923e.pth",
+        transforms=partial(ImageClassification, crop_size=224, resize_size=224,
+                           interpolation=InterpolationMode.BICUBIC),
+        meta={
+            **_COMMON_SWAG_META,
+            "recipe": "https://github.com/pytorch/vision/pull/5793",
+            "num_params": 632045800,
+            "min_size": (224, 224),
+            "_metrics": {"ImageNet-1K": {"acc@1": 85.708, "acc@5": 97.730}},
+            "_ops": 167.295,
+            "_file_size": 2411.209,
+            "_docs": _SWAG_LINEAR_DOCS,
+        },
+    )
+    DEFAULT = IMAGENET1K_SWAG_E2E_V1
+
+
+_BUILDER_DOC = """ViT-{name} from `An Image is Worth 16x16 Words: Transformers for Image
+    Recognition at Scale <https://arxiv.org/abs/2010.11929>`_ ({layers} layers, {heads} heads,
+    width {width}, MLP {mlp}, {patch}x{patch} patches).
+
+    Args:
+        weights: :class:`ViT_{enum}_Weights` (or its name); None for random init. Weights fix
+            ``image_size`` to their ``meta["min_size"]`` (the positional embedding's length).
+        progress: show a download progress bar.
+        **kwargs: passed to :class:`VisionTransformer` (``image_size`` default 224,
+            ``num_classes``, ``dropout``, ``attention_dropout``, ...).
+    """
+
+
+@register_model()
+def vit_b_32(*, weights: ViT_B_32_Weights | None = None, progress: bool = True,
+             **kwargs: Any) -> VisionTransformer:
+    weights = ViT_B_32_Weights.verify(weights)
+    return _vision_transformer(patch_size=32, num_layers=12, num_heads=12, hidden_dim=768,
+                               mlp_dim=3072, weights=weights, progress=progress, **kwargs)
+
+
+@register_model()
+def vit_l_16(*, weights: ViT_L_16_Weights | None = None, progress: bool = True,
+             **kwargs: Any) -> VisionTransformer:
+    weights = ViT_L_16_Weights.verify(weights)
+    return _vision_transformer(patch_size=16, num_layers=24, num_heads=16, hidden_dim=1024,
+                               mlp_dim=4096, weights=weights, progress=progress, **kwargs)
+
+
+@register_model()
+def vit_l_32(*, weights: ViT_L_32_Weights | None = None, progress: bool = True,
+             **kwargs: Any) -> VisionTransformer:
+    weights = ViT_L_32_Weights.verify(weights)
+    return _vision_transformer(patch_size=32, num_layers=24, num_heads=16, hidden_dim=1024,
+                               mlp_dim=4096, weights=weights, progress=progress, **kwargs)
+
+
+@register_model()
+def vit_h_14(*, weights: ViT_H_14_Weights | None = None, progress: bool = True,
+             **kwargs: Any) -> VisionTransformer:
+    weights = ViT_H_14_Weights.verify(weights)
+    return _vision_transformer(patch_size=14, num_layers=32, num_heads=16, hidden_dim=1280,
+                               mlp_dim=5120, weights=weights, progress=progress, **kwargs)
+
+
+# one docstring template: the builders differ only in these numbers
+for _fn, _dims in ((vit_b_32, (12, 12, 768, 3072, 32)), (vit_l_16, (24, 16, 1024, 4096, 16)),
+                   (vit_l_32, (24, 16, 1024, 4096, 32)), (vit_h_14, (32, 16, 1280, 5120, 14))):
+    _enum = _fn.__name__[len("vit_"):].upper()
+    _fn.__doc__ = _BUILDER_DOC.format(name=_enum[0] + "/" + _enum[2:], enum=_enum,
+                                      layers=_dims[0], heads=_dims[1], width=_dims[2],
+                                      mlp=_dims[3], patch=_dims[4])
+del _fn, _dims, _enum
