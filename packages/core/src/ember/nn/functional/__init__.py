@@ -11,6 +11,7 @@ from ._attention import *
 from ._conv import *
 from ._distance import *
 from ._dropout import *
+from ._fractional import *
 from ._linear import *
 from ._loss import *
 from ._normalization import *

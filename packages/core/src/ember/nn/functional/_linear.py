@@ -8,6 +8,8 @@ written with Ember's ``matmul`` so that it can be differentiated again.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from ... import _dtype as dt
@@ -67,20 +69,23 @@ class _Linear(Function):
         gx = gw = gb = None
         if not STATE.enabled and grad._data.dtype not in _LOW:
             # The ordinary backward: the same GEMMs on the arrays, without graph bookkeeping.
-            g2 = grad._data.reshape(-1, out_f)
+            # rows counted from the leading dims: reshape(-1, 0) is ambiguous for a zero width
+            rows = math.prod(x._data.shape[:-1])
+            g2 = grad._data.reshape(rows, out_f)
             if need_x:
                 gx = _make((g2 @ weight._data).reshape(x._data.shape))
             if need_w:
-                gw = _make(g2.T @ x._data.reshape(-1, in_f))
+                gw = _make(g2.T @ x._data.reshape(rows, in_f))
             if need_b:
                 gb = unbroadcast(grad, ctx.bias_shape)
             return gx, gw, gb
         # create_graph=True (or half precision, where matmul rounds correctly): Ember ops
-        g2 = grad.reshape(-1, out_f)
+        rows = math.prod(x._data.shape[:-1])
+        g2 = grad.reshape(rows, out_f)
         if need_x:
             gx = matmul(g2, weight).reshape(x._data.shape)
         if need_w:
-            gw = matmul(g2.mT, x.reshape(-1, in_f))
+            gw = matmul(g2.mT, x.reshape(rows, in_f))
         if need_b:
             gb = unbroadcast(grad, ctx.bias_shape)
         return gx, gw, gb

@@ -153,6 +153,8 @@ class _ModuleStateDictMixin:
                 )
                 continue
             lazy = is_lazy(param)
+            if lazy and is_lazy(input_param):
+                continue  # an uninitialised entry into an uninitialised one: both stay lazy
             if not lazy and param.ndim == 0 and input_param.ndim == 1:
                 # PyTorch's compatibility rule for 0.3-era checkpoints: 1-d into a scalar
                 input_param = _make(input_param._data[0])
