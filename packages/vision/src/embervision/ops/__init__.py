@@ -1,9 +1,10 @@
 """``embervision.ops``: detection and model-building operators (torchvision's ``ops``).
 
-Boxes (``nms``, ``batched_nms``, the IoU family, format conversion), RoI operators
-(``roi_align``, ``roi_pool``), ``sigmoid_focal_loss``, ``stochastic_depth`` and the building
-blocks shared by the models (``Conv2dNormActivation``, ``SqueezeExcitation``, ``MLP``,
-``Permute``, ``FrozenBatchNorm2d``).
+Boxes (``nms``, ``batched_nms``, the IoU family and its losses, format conversion), RoI
+operators (``roi_align``, ``roi_pool``, their position-sensitive forms, ``MultiScaleRoIAlign``),
+``deform_conv2d``, ``sigmoid_focal_loss``, ``stochastic_depth``, ``drop_block2d/3d``, the
+``FeaturePyramidNetwork`` and the building blocks shared by the models
+(``Conv2dNormActivation``, ``SqueezeExcitation``, ``MLP``, ``Permute``, ``FrozenBatchNorm2d``).
 """
 
 from .boxes import (
@@ -19,7 +20,13 @@ from .boxes import (
     nms,
     remove_small_boxes,
 )
+from .ciou_loss import complete_box_iou_loss
+from .deform_conv import DeformConv2d, deform_conv2d
+from .diou_loss import distance_box_iou_loss
+from .drop_block import DropBlock2d, DropBlock3d, drop_block2d, drop_block3d
+from .feature_pyramid_network import FeaturePyramidNetwork
 from .focal_loss import sigmoid_focal_loss
+from .giou_loss import generalized_box_iou_loss
 from .misc import (
     MLP,
     Conv2dNormActivation,
@@ -28,6 +35,9 @@ from .misc import (
     Permute,
     SqueezeExcitation,
 )
+from .poolers import MultiScaleRoIAlign
+from .ps_roi_align import PSRoIAlign, ps_roi_align
+from .ps_roi_pool import PSRoIPool, ps_roi_pool
 from .roi_align import RoIAlign, roi_align
 from .roi_pool import RoIPool, roi_pool
 from .stochastic_depth import StochasticDepth, stochastic_depth
@@ -57,4 +67,19 @@ __all__ = [
     "SqueezeExcitation",
     "MLP",
     "Permute",
+    "generalized_box_iou_loss",
+    "distance_box_iou_loss",
+    "complete_box_iou_loss",
+    "drop_block2d",
+    "DropBlock2d",
+    "drop_block3d",
+    "DropBlock3d",
+    "FeaturePyramidNetwork",
+    "MultiScaleRoIAlign",
+    "ps_roi_align",
+    "PSRoIAlign",
+    "ps_roi_pool",
+    "PSRoIPool",
+    "deform_conv2d",
+    "DeformConv2d",
 ]

@@ -173,7 +173,7 @@ def _roi_align_plan(rois, input_shape, dtype, spatial_scale, pooled, sampling_ra
     for value in (xp.unique(key) if k else ()):
         idx = xp.flatnonzero(key == value)
         g_h, g_w = int(gh[idx[0]]), int(gw[idx[0]])
-        if g_h == 0 or g_w == 0:  # an empty grid averages nothing: the output stays 0
+        if g_h <= 0 or g_w <= 0:  # an empty grid averages nothing: the output stays 0
             continue
         rows, wy = _axis_taps(xp, start_h[idx], bin_h[idx], g_h, PH, H)
         cols, wx = _axis_taps(xp, start_w[idx], bin_w[idx], g_w, PW, W)
