@@ -21,10 +21,13 @@ from .alexnet import *
 from .convnext import *
 from .densenet import *
 from .efficientnet import *
+from .googlenet import *
+from .inception import *
 from .lenet import *
 from .mnasnet import *
 from .mobilenetv2 import *
 from .mobilenetv3 import *
+from .regnet import *
 from .resnet import *
 from .shufflenetv2 import *
 from .squeezenet import *
