@@ -6,6 +6,20 @@ masks. Everything here is a plain function; the nn.Module forms are in
 ``emberaudio.transforms``.
 """
 
+from ._alignment_more import TokenSpan, edit_distance, forced_align, merge_tokens
+from ._effects_more import (
+    contrast,
+    convolve,
+    dcshift,
+    detect_pitch_frequency,
+    dither,
+    fftconvolve,
+    loudness,
+    overdrive,
+    sliding_window_cmn,
+    spectral_centroid,
+    speed,
+)
 from ._features import (
     DB_to_amplitude,
     amplitude_to_DB,
@@ -28,6 +42,17 @@ from ._filtering import (
     lfilter,
     lowpass_biquad,
     preemphasis,
+)
+from ._filtering_more import (
+    band_biquad,
+    bass_biquad,
+    deemph_biquad,
+    equalizer_biquad,
+    filtfilt,
+    flanger,
+    phaser,
+    riaa_biquad,
+    treble_biquad,
 )
 from ._pitch import pitch_shift
 from ._resample import resample
@@ -68,4 +93,28 @@ __all__ = [
     "deemphasis",
     "gain",
     "add_noise",
+    "convolve",
+    "fftconvolve",
+    "speed",
+    "dither",
+    "dcshift",
+    "contrast",
+    "overdrive",
+    "spectral_centroid",
+    "sliding_window_cmn",
+    "detect_pitch_frequency",
+    "loudness",
+    "filtfilt",
+    "band_biquad",
+    "bass_biquad",
+    "treble_biquad",
+    "equalizer_biquad",
+    "riaa_biquad",
+    "deemph_biquad",
+    "phaser",
+    "flanger",
+    "forced_align",
+    "merge_tokens",
+    "TokenSpan",
+    "edit_distance",
 ]

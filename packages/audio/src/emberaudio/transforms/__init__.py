@@ -3,6 +3,15 @@ arguments, defaults and buffer names)."""
 
 from ._augment import ComputeDeltas, FrequencyMasking, SpecAugment, TimeMasking, TimeStretch
 from ._effects import Deemphasis, Fade, MuLawDecoding, MuLawEncoding, Preemphasis, Resample, Vol
+from ._more import (
+    Convolve,
+    FFTConvolve,
+    Loudness,
+    SlidingWindowCmn,
+    SpectralCentroid,
+    Speed,
+    SpeedPerturbation,
+)
 from ._pitch import PitchShift
 from ._spectral import (
     LFCC,
@@ -39,4 +48,11 @@ __all__ = [
     "MuLawDecoding",
     "Preemphasis",
     "Deemphasis",
+    "Convolve",
+    "FFTConvolve",
+    "Speed",
+    "SpeedPerturbation",
+    "SpectralCentroid",
+    "SlidingWindowCmn",
+    "Loudness",
 ]
