@@ -30,6 +30,7 @@ from .ops.join import *  # noqa: F403
 from .ops.linalg import *  # noqa: F403
 from .ops.matrix import *  # noqa: F403
 from .ops.norm import *  # noqa: F403
+from .ops.numeric_extra import *  # noqa: F403
 from .ops.random import *  # noqa: F403
 from .ops.reduce import *  # noqa: F403
 from .ops.reorder import *  # noqa: F403
@@ -40,6 +41,7 @@ from .ops.spectral import *  # noqa: F403
 from .ops.sorting import *  # noqa: F403
 from .ops.stats import *  # noqa: F403
 from .ops.unary import *  # noqa: F403
+from .ops.view_extra import *  # noqa: F403
 
 from .serialization import *  # noqa: F403
 
@@ -48,10 +50,7 @@ from .nn.functional._distance import cdist, cosine_similarity, pairwise_distance
 
 # The nn.functional entries PyTorch also offers at top level (torch.softmax, torch.dropout...).
 from .nn.functional import (  # noqa: E402
-    alpha_dropout,
     celu,
-    dropout,
-    feature_alpha_dropout,
     log_softmax,
     prelu,
     rrelu,
@@ -59,6 +58,7 @@ from .nn.functional import (  # noqa: E402
     softmax,
     threshold,
 )
+from .ops.nn_aliases import *  # noqa: E402, F403  (torch.conv2d, torch.batch_norm: ATen forms)
 
 __version__ = "0.1.0"
 
