@@ -10,7 +10,7 @@ import pytest
 import ember
 from ember.autograd import gradcheck, gradgradcheck
 
-MODULES = ["arith", "unary", "compare", "reduce", "shape", "index", "linalg", "random"]
+MODULES = ["arith", "unary", "compare", "reduce", "shape", "index", "linalg", "random", "extra"]
 OPS = [op for m in MODULES for op in importlib.import_module(f"opdb_{m}").OPS]
 IDS = [op.name for op in OPS]
 assert len(set(IDS)) == len(IDS), "op names in the table must be unique"
