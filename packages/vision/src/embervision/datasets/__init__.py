@@ -1,6 +1,8 @@
-"""Datasets with torchvision's API: MNIST family, CIFAR, SVHN, STL10, Flowers102, Food101,
-OxfordIIITPet, DTD, GTSRB, EuroSAT, Caltech101/256, CelebA, VOC, COCO, ImageNet, folder trees,
-fake data, and a Fashion-MNIST subset shipped in the package (:class:`EmbeddedFashionMNIST`).
+"""Datasets with torchvision's API: MNIST family (with QMNIST), CIFAR, SVHN, STL10, USPS,
+SEMEION, Omniglot, Flowers102, Food101, OxfordIIITPet, DTD, GTSRB, EuroSAT, FGVCAircraft,
+StanfordCars, SUN397, Country211, FER2013, Places365, Caltech101/256, CelebA, LFW, iNaturalist,
+Imagenette, RenderedSST2, CLEVR, MovingMNIST, VOC, COCO, Flickr8k/30k, SBU, ImageNet, folder
+trees, fake data, and a Fashion-MNIST subset shipped in the package (:class:`EmbeddedFashionMNIST`).
 
 Each dataset reads its real on-disk format and returns ``(PIL image, int target)``; with
 ``download=True`` files come from torchvision's URLs through :mod:`ember.hub` (mirrors, MD5).
@@ -14,49 +16,87 @@ from . import utils
 from .caltech import Caltech101, Caltech256
 from .celeba import CelebA
 from .cifar import CIFAR10, CIFAR100
+from .clevr import CLEVRClassification
 from .coco import CocoCaptions, CocoDetection
+from .country211 import Country211
 from .dtd import DTD
 from .embedded import EmbeddedFashionMNIST
 from .eurosat import EuroSAT
 from .fakedata import FakeData
+from .fer2013 import FER2013
+from .fgvc_aircraft import FGVCAircraft
+from .flickr import Flickr8k, Flickr30k
 from .flowers102 import Flowers102
 from .folder import DatasetFolder, ImageFolder
 from .food101 import Food101
 from .gtsrb import GTSRB
 from .imagenet import ImageNet
+from .imagenette import Imagenette
+from .inaturalist import INaturalist
+from .lfw import LFWPairs, LFWPeople
 from .mnist import EMNIST, KMNIST, MNIST, FashionMNIST
+from .moving_mnist import MovingMNIST
+from .omniglot import Omniglot
 from .oxford_iiit_pet import OxfordIIITPet
+from .places365 import Places365
+from .qmnist import QMNIST
+from .rendered_sst2 import RenderedSST2
+from .sbu import SBU
+from .semeion import SEMEION
+from .stanford_cars import StanfordCars
 from .stl10 import STL10
+from .sun397 import SUN397
 from .svhn import SVHN
+from .usps import USPS
 from .vision import StandardTransform, VisionDataset
 from .voc import VOCDetection, VOCSegmentation
 
 __all__ = [
     "CIFAR10",
     "CIFAR100",
+    "CLEVRClassification",
     "Caltech101",
     "Caltech256",
     "CelebA",
     "CocoCaptions",
     "CocoDetection",
+    "Country211",
     "DTD",
     "DatasetFolder",
     "EMNIST",
     "EmbeddedFashionMNIST",
     "EuroSAT",
+    "FER2013",
+    "FGVCAircraft",
     "FakeData",
     "FashionMNIST",
+    "Flickr30k",
+    "Flickr8k",
     "Flowers102",
     "Food101",
     "GTSRB",
+    "INaturalist",
     "ImageFolder",
     "ImageNet",
+    "Imagenette",
     "KMNIST",
+    "LFWPairs",
+    "LFWPeople",
     "MNIST",
+    "MovingMNIST",
+    "Omniglot",
     "OxfordIIITPet",
+    "Places365",
+    "QMNIST",
+    "RenderedSST2",
+    "SBU",
+    "SEMEION",
     "STL10",
+    "SUN397",
     "SVHN",
     "StandardTransform",
+    "StanfordCars",
+    "USPS",
     "VOCDetection",
     "VOCSegmentation",
     "VisionDataset",
