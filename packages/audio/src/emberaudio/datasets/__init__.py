@@ -1,7 +1,10 @@
 """``emberaudio.datasets``: torchaudio's dataset readers, audio batching and an embedded set.
 
-- :class:`SPEECHCOMMANDS`, :class:`YESNO`, :class:`LIBRISPEECH`, :class:`LJSPEECH`: the
-  published archives, downloaded through ``ember.hub`` and read from their real layouts.
+- :class:`SPEECHCOMMANDS`, :class:`YESNO`, :class:`LIBRISPEECH`, :class:`LJSPEECH`,
+  :class:`LIBRITTS`, :class:`VCTK_092`, :class:`CMUARCTIC`, :class:`TEDLIUM`,
+  :class:`COMMONVOICE`, :class:`LibriMix`, :class:`MUSDB_HQ`, :class:`IEMOCAP`, the VoxCeleb1
+  tasks and the other torchaudio sets: the published archives, downloaded through
+  ``ember.hub`` and read from their real layouts.
 - :class:`GTZAN`, :class:`ESC50`: music genres (filtered splits) and environmental sounds
   (5 folds).
 - :class:`SpokenDigits`: 300 spoken digits shipped inside the package (no network needed).

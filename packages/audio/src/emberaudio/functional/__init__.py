@@ -7,6 +7,14 @@ masks. Everything here is a plain function; the nn.Module forms are in
 """
 
 from ._alignment_more import TokenSpan, edit_distance, forced_align, merge_tokens
+from ._beamforming import (
+    apply_beamforming,
+    mvdr_weights_rtf,
+    mvdr_weights_souden,
+    psd,
+    rtf_evd,
+    rtf_power,
+)
 from ._effects_more import (
     contrast,
     convolve,
@@ -64,6 +72,7 @@ from ._spectral import (
     phase_vocoder,
     spectrogram,
 )
+from ._vad import vad
 
 __all__ = [
     "spectrogram",
@@ -117,4 +126,11 @@ __all__ = [
     "merge_tokens",
     "TokenSpan",
     "edit_distance",
+    "psd",
+    "mvdr_weights_souden",
+    "mvdr_weights_rtf",
+    "rtf_evd",
+    "rtf_power",
+    "apply_beamforming",
+    "vad",
 ]

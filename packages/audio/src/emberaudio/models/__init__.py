@@ -6,7 +6,7 @@
   fbank patches) with Hugging Face's names, so MIT's published checkpoints load;
   :class:`ASTClassifier`: a small one with its fbank front end inside, trained from scratch.
 - :class:`Wav2Vec2Model` / :class:`Wav2Vec2ForCTC` / :class:`Wav2Vec2ForSequenceClassification`
-  and the HuBERT equivalents: Hugging Face names and folder layout (``from_pretrained``,
+  and the HuBERT and WavLM equivalents: Hugging Face names and folder layout (``from_pretrained``,
   ``save_pretrained``), base and large configurations.
 - :class:`Conformer`: torchaudio's Conformer encoder (same arguments and state_dict names).
 - torchaudio's :class:`Wav2Letter`, :class:`DeepSpeech`, :class:`ConvTasNet` and the
@@ -59,6 +59,7 @@ from .wav2vec2 import (
     Wav2Vec2ForSequenceClassification,
     Wav2Vec2Model,
 )
+from .wavlm import WavLMConfig, WavLMForCTC, WavLMForSequenceClassification, WavLMModel
 
 __all__ = [
     "ASTClassifier", "ASTConfig", "ASTFeatureExtractor", "ASTForAudioClassification", "ASTModel",
@@ -66,10 +67,11 @@ __all__ = [
     "DeepSpeech", "HubertConfig", "HubertForCTC", "HubertForSequenceClassification", "HubertModel",
     "M5", "SpectrogramCNN", "TorchaudioWav2Vec2Model", "Wav2Letter", "Wav2Vec2Config",
     "Wav2Vec2FeatureExtractor", "Wav2Vec2ForCTC", "Wav2Vec2ForSequenceClassification",
-    "Wav2Vec2Model", "conv_tasnet_base", "ctc_beam_search_decoder", "ctc_greedy_decode",
-    "get_model", "hubert_base", "hubert_large", "hubert_xlarge", "list_models", "wav2vec2_base",
-    "wav2vec2_large", "wav2vec2_large_lv60k", "wav2vec2_model", "wav2vec2_xlsr_1b",
-    "wav2vec2_xlsr_2b", "wav2vec2_xlsr_300m",
+    "Wav2Vec2Model", "WavLMConfig", "WavLMForCTC", "WavLMForSequenceClassification", "WavLMModel",
+    "conv_tasnet_base", "ctc_beam_search_decoder", "ctc_greedy_decode", "get_model", "hubert_base",
+    "hubert_large", "hubert_xlarge", "list_models", "wav2vec2_base", "wav2vec2_large",
+    "wav2vec2_large_lv60k", "wav2vec2_model", "wav2vec2_xlsr_1b", "wav2vec2_xlsr_2b",
+    "wav2vec2_xlsr_300m",
 ]
 
 _MODELS = {"ast": ASTClassifier, "m5": M5, "spectrogram-cnn": SpectrogramCNN}

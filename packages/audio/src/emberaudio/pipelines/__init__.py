@@ -1,4 +1,4 @@
-"""``emberaudio.pipelines``: torchaudio's pretrained Wav2Vec2 and HuBERT bundles.
+"""``emberaudio.pipelines``: torchaudio's pretrained Wav2Vec2, HuBERT and WavLM bundles.
 
 Each bundle names torchaudio's checkpoint file on download.pytorch.org (the same URL
 ``torchaudio.pipelines`` uses), the architecture (torchaudio's ``wav2vec2_model`` arguments)
@@ -13,8 +13,7 @@ through :mod:`ember.hub`, converts its keys to the Hugging Face layout of
     emissions, _ = model(waveform)          # (batch, frames, 29) logits, blank = 0
     bundle.get_labels()                     # ('-', '|', 'E', 'T', 'A', 'O', ...)
 
-Not provided: the WavLM bundles (relative-position attention the HF-named models here lack),
-VoxPopuli, MMS forced alignment, and the non-Wav2Vec2 pipelines (Tacotron2, Emformer RNN-T,
+Not provided: MMS forced alignment and the non-Wav2Vec2 pipelines (Tacotron2, Emformer RNN-T,
 SQUIM, ...).
 """
 
@@ -22,6 +21,20 @@ from __future__ import annotations
 
 from ._key_conversion import export_torchaudio_state_dict, import_torchaudio_state_dict
 from ._wav2vec2_bundles import Wav2Vec2ASRBundle, Wav2Vec2Bundle, Wav2Vec2BundleModel
+from ._wavlm_bundles import (
+    VOXPOPULI_ASR_BASE_10K_DE,
+    VOXPOPULI_ASR_BASE_10K_EN,
+    VOXPOPULI_ASR_BASE_10K_ES,
+    VOXPOPULI_ASR_BASE_10K_FR,
+    VOXPOPULI_ASR_BASE_10K_IT,
+    WAVLM_BASE,
+    WAVLM_BASE_PLUS,
+    WAVLM_LARGE,
+    WavLMBundle,
+    WavLMBundleModel,
+    export_torchaudio_wavlm_state_dict,
+    import_torchaudio_wavlm_state_dict,
+)
 
 __all__ = [
     "HUBERT_ASR_LARGE", "HUBERT_ASR_XLARGE", "HUBERT_BASE", "HUBERT_LARGE", "HUBERT_XLARGE",
@@ -32,6 +45,10 @@ __all__ = [
     "WAV2VEC2_XLSR53", "WAV2VEC2_XLSR_1B", "WAV2VEC2_XLSR_2B", "WAV2VEC2_XLSR_300M",
     "Wav2Vec2ASRBundle", "Wav2Vec2Bundle", "Wav2Vec2BundleModel",
     "export_torchaudio_state_dict", "import_torchaudio_state_dict",
+    "VOXPOPULI_ASR_BASE_10K_DE", "VOXPOPULI_ASR_BASE_10K_EN", "VOXPOPULI_ASR_BASE_10K_ES",
+    "VOXPOPULI_ASR_BASE_10K_FR", "VOXPOPULI_ASR_BASE_10K_IT", "WAVLM_BASE", "WAVLM_BASE_PLUS",
+    "WAVLM_LARGE", "WavLMBundle", "WavLMBundleModel", "export_torchaudio_wavlm_state_dict",
+    "import_torchaudio_wavlm_state_dict",
 ]
 
 # The 7 conv layers of every published model: (channels, kernel, stride), 20 ms frames at

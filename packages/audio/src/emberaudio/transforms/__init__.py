@@ -2,6 +2,7 @@
 arguments, defaults and buffer names)."""
 
 from ._augment import ComputeDeltas, FrequencyMasking, SpecAugment, TimeMasking, TimeStretch
+from ._beamforming import MVDR, PSD, RTFMVDR, SoudenMVDR
 from ._effects import Deemphasis, Fade, MuLawDecoding, MuLawEncoding, Preemphasis, Resample, Vol
 from ._more import (
     Convolve,
@@ -12,6 +13,7 @@ from ._more import (
     Speed,
     SpeedPerturbation,
 )
+from ._noise import AddNoise
 from ._pitch import PitchShift
 from ._spectral import (
     LFCC,
@@ -24,6 +26,7 @@ from ._spectral import (
     MelSpectrogram,
     Spectrogram,
 )
+from ._vad import Vad
 
 __all__ = [
     "Spectrogram",
@@ -55,4 +58,10 @@ __all__ = [
     "SpectralCentroid",
     "SlidingWindowCmn",
     "Loudness",
+    "PSD",
+    "MVDR",
+    "RTFMVDR",
+    "SoudenMVDR",
+    "AddNoise",
+    "Vad",
 ]
