@@ -17,7 +17,8 @@ from PIL import Image, ImageColor, ImageDraw, ImageFont
 import ember
 from ember.nn import functional as nnF
 
-__all__ = ["make_grid", "save_image", "draw_bounding_boxes", "draw_segmentation_masks"]
+__all__ = ["make_grid", "save_image", "draw_bounding_boxes", "draw_segmentation_masks",
+           "draw_keypoints", "flow_to_image"]
 
 
 def make_grid(tensor, nrow: int = 8, padding: int = 2, normalize: bool = False,
@@ -281,3 +282,7 @@ def draw_segmentation_masks(image, masks, alpha: float = 0.8, colors=None):
         painted = ember.where(covered, colour, image.to(ember.float32))
         out = image * (1 - alpha) + painted * alpha
     return out.to(image.dtype)
+
+
+# At the end: _utils_extra imports from this module.
+from ._utils_extra import draw_keypoints, flow_to_image  # noqa: E402
