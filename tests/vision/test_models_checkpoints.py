@@ -18,17 +18,19 @@ from test_models_mobile import _digest
 from test_models_modern import STRUCTURE as MODERN
 from test_models_more import STRUCTURE as MORE
 from test_models_regnet_inception import STRUCTURE as REGNET_INCEPTION
+from test_models_swin_maxvit import STRUCTURE as SWIN_MAXVIT
 
 import ember
 from embervision import models
 
-STRUCTURE = {**CLASSIC, **MOBILE, **MODERN, **MORE, **REGNET_INCEPTION}
+STRUCTURE = {**CLASSIC, **MOBILE, **MODERN, **MORE, **REGNET_INCEPTION, **SWIN_MAXVIT}
 ARCHITECTURES = [
     "alexnet", "vgg11", "vgg11_bn", "vgg16", "vgg16_bn", "resnet18", "resnet34", "resnet50",
     "resnet101", "resnext50_32x4d", "wide_resnet50_2", "mobilenet_v2", "mobilenet_v3_small",
     "mobilenet_v3_large", "efficientnet_b0", "densenet121", "squeezenet1_0", "squeezenet1_1",
     "shufflenet_v2_x1_0", "convnext_tiny", "vit_b_16", "efficientnet_b1", "efficientnet_v2_s",
     "mnasnet0_5", "mnasnet1_0", "vit_b_32", "inception_v3", "regnet_y_400mf", "regnet_x_400mf",
+    "swin_t", "swin_v2_t", "maxvit_t",
 ]
 
 

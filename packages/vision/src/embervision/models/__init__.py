@@ -24,6 +24,7 @@ from .efficientnet import *
 from .googlenet import *
 from .inception import *
 from .lenet import *
+from .maxvit import *
 from .mnasnet import *
 from .mobilenetv2 import *
 from .mobilenetv3 import *
@@ -31,5 +32,6 @@ from .regnet import *
 from .resnet import *
 from .shufflenetv2 import *
 from .squeezenet import *
+from .swin_transformer import *
 from .vgg import *
 from .vision_transformer import *
