@@ -46,6 +46,11 @@ from .ops.view_extra import *  # noqa: F403
 from .serialization import *  # noqa: F403
 
 from . import accelerator, autograd, cuda, hub, linalg, metrics, nn, optim, utils  # noqa: E402
+from . import amp, cpu  # noqa: E402
+from .cuda import amp as _cuda_amp  # noqa: E402, F401  (binds ember.cuda.amp)
+from ._settings import *  # noqa: E402, F403
+from .amp import GradScaler, autocast  # noqa: E402
+from .ops.linalg_legacy import *  # noqa: E402, F403
 from .nn.functional._distance import cdist, cosine_similarity, pairwise_distance, pdist  # noqa: E402
 
 # The nn.functional entries PyTorch also offers at top level (torch.softmax, torch.dropout...).
@@ -78,16 +83,3 @@ def is_complex(input: Tensor) -> bool:
 
 def numel(input: Tensor) -> int:
     return input.numel()
-
-
-def use_deterministic_algorithms(mode: bool, *, warn_only: bool = False) -> None:
-    """Accepted for compatibility: Ember's CPU kernels are deterministic already."""
-    global _deterministic
-    _deterministic = bool(mode)
-
-
-def are_deterministic_algorithms_enabled() -> bool:
-    return _deterministic
-
-
-_deterministic = False

@@ -13,6 +13,7 @@ from .. import _dtype as dt
 from .._tensor import Tensor, _make, check_inplace
 from ..autograd.function import Function
 from ..autograd.grad_mode import STATE
+from ._quiet import quiet_off, quiet_on
 from ._util import register_methods, write_into, xp_of
 
 __all__ = ["clone", "to_dtype", "to"]
@@ -25,7 +26,11 @@ class Cast(Function):
         data = x._data
         if data.dtype.kind == "c" and np.dtype(np_dtype).kind != "c":
             data = data.real  # complex -> real keeps the real part (PyTorch; NumPy would warn)
-        return data.astype(np_dtype)
+        token = quiet_on()  # overflow to inf (e.g. a scaled float16 gradient) is silent
+        try:
+            return data.astype(np_dtype)
+        finally:
+            quiet_off(token)
 
     @staticmethod
     def backward(ctx, grad):

@@ -14,6 +14,7 @@ import numpy as np
 
 from .. import _device as _dev
 from .. import _dtype as dt
+from .. import _settings
 from .._tensor import Tensor, _make
 from ._util import register_methods
 
@@ -73,7 +74,7 @@ def _finish(data, requires_grad: bool) -> Tensor:
 def _target(dtype, device):
     """The NumPy dtype (or None) and array module for a creation call."""
     np_dtype = None if dtype is None else dt.to_dtype(dtype).np_dtype
-    dev = _dev.to_device(device)
+    dev = _settings._resolve_device(device)
     return np_dtype, _dev.array_module_for(dev), dev
 
 

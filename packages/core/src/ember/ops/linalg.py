@@ -18,6 +18,7 @@ import numpy as np
 
 from .. import _dtype as dt
 from .._tensor import Tensor, _make
+from ..amp.autocast_mode import cast_inputs as _autocast
 from ..autograd.function import Function
 from ._util import inplace, register_methods, unbroadcast, xp_of
 
@@ -241,6 +242,7 @@ def matmul(input: Tensor, other: Tensor, *, out=None) -> Tensor:
     """
     _require_tensor("matmul", "input", input)
     _require_tensor("matmul", "other", other)
+    input, other = _autocast("matmul", input, other)
     return _out(Matmul.apply(input, other), out)
 
 
@@ -254,6 +256,7 @@ def mm(input: Tensor, mat2: Tensor, *, out=None) -> Tensor:
     """Product of two matrices, ``(n, k) @ (k, m) -> (n, m)``; no broadcasting."""
     _check_ndim("mm", "input", input, 2, "a matrix (2-D)")
     _check_ndim("mm", "mat2", mat2, 2, "a matrix (2-D)")
+    input, mat2 = _autocast("mm", input, mat2)
     if input._data.shape[1] != mat2._data.shape[0]:
         raise RuntimeError(f"mm: shapes {_shapes(input, mat2)} cannot be multiplied")
     return _out(Matmul.apply(input, mat2), out)
@@ -264,6 +267,7 @@ def bmm(input: Tensor, mat2: Tensor, *, out=None) -> Tensor:
     :func:`matmul` for that)."""
     _check_ndim("bmm", "input", input, 3, "a batch of matrices (3-D)")
     _check_ndim("bmm", "mat2", mat2, 3, "a batch of matrices (3-D)")
+    input, mat2 = _autocast("bmm", input, mat2)
     (b1, _, k1), (b2, k2, _) = input._data.shape, mat2._data.shape
     if b1 != b2:
         raise RuntimeError(
@@ -530,6 +534,7 @@ def einsum(equation: str, *operands) -> Tensor:
         raise ValueError("einsum(): must provide at least one operand")
     for i, o in enumerate(operands):
         _require_tensor("einsum", f"operands[{i}]", o)
+    operands = _autocast("einsum", *operands)
     terms, out, sizes = _parse_einsum(equation, tuple(o._data.shape for o in operands))
     terms = list(terms)
     # Broadcasting: drop size-1 dimensions whose subscript is bigger elsewhere, so the
@@ -654,6 +659,7 @@ def _add_scaled(op, input, product, beta, alpha):
 
 def addmm(input, mat1, mat2, *, beta=1, alpha=1, out=None) -> Tensor:
     """``beta * input + alpha * (mat1 @ mat2)`` for matrices; ``input`` broadcasts."""
+    input, mat1, mat2 = _autocast("addmm", input, mat1, mat2)
     return _out(_add_scaled("addmm", input, mm(mat1, mat2), beta, alpha), out)
 
 
@@ -669,6 +675,7 @@ def addr(input, vec1, vec2, *, beta=1, alpha=1, out=None) -> Tensor:
 
 def baddbmm(input, batch1, batch2, *, beta=1, alpha=1, out=None) -> Tensor:
     """``beta * input + alpha * bmm(batch1, batch2)``."""
+    input, batch1, batch2 = _autocast("baddbmm", input, batch1, batch2)
     return _out(_add_scaled("baddbmm", input, bmm(batch1, batch2), beta, alpha), out)
 
 
@@ -678,6 +685,7 @@ def addbmm(input, batch1, batch2, *, beta=1, alpha=1, out=None) -> Tensor:
     _check_ndim("addbmm", "batch2", batch2, 3, "a batch of matrices (3-D)")
     if batch1.shape[0] != batch2.shape[0] or batch1.shape[2] != batch2.shape[1]:
         raise RuntimeError(f"addbmm: shapes {_shapes(batch1, batch2)} cannot be multiplied")
+    input, batch1, batch2 = _autocast("addbmm", input, batch1, batch2)
     product = _einsum("addbmm", ["bij", "bjk"], "ik", [batch1, batch2])
     return _out(_add_scaled("addbmm", input, product, beta, alpha), out)
 
@@ -932,12 +940,14 @@ def svd(input: Tensor, some: bool = True, compute_uv: bool = True, *, out=None):
 def __matmul__(self, other):
     if not isinstance(other, Tensor):
         return NotImplemented
+    self, other = _autocast("matmul", self, other)
     return Matmul.apply(self, other)
 
 
 def __rmatmul__(self, other):
     if not isinstance(other, Tensor):
         return NotImplemented
+    other, self = _autocast("matmul", other, self)
     return Matmul.apply(other, self)
 
 

@@ -211,6 +211,10 @@ def _rng(generator=None, device=None):
     """The NumPy (or CuPy) ``Generator`` to draw from: ``generator``'s, else the default
     generator of ``device`` (CPU when None). For the rest of Ember: dropout, samplers, init.
     """
+    if device is None and generator is None:
+        from .. import _settings
+
+        device = _settings._DEFAULT_DEVICE["device"]
     dev = None if device is None else _dev.to_device(device)
     if generator is not None:
         if not isinstance(generator, Generator):

@@ -32,6 +32,7 @@ import math
 import numpy as np
 
 from ..._tensor import Tensor
+from ...amp.autocast_mode import cast_inputs
 from ._conv_ops import (
     _Conv,
     _ConvTranspose,
@@ -136,6 +137,7 @@ def _check_common(op, nd, input, weight, bias, stride, dilation, groups):
 
 
 def _conv(op, nd, input, weight, bias, stride, padding, dilation, groups):
+    input, weight, bias = cast_inputs(op, input, weight, bias)
     stride, dilation = _check_common(op, nd, input, weight, bias, stride, dilation, groups)
     wshape = weight._data.shape
     kernel = tuple(wshape[2:])
@@ -191,6 +193,7 @@ def _conv(op, nd, input, weight, bias, stride, padding, dilation, groups):
 
 def _conv_transpose(op, nd, input, weight, bias, stride, padding, output_padding, groups,
                     dilation):
+    input, weight, bias = cast_inputs(op, input, weight, bias)
     stride, dilation = _check_common(op, nd, input, weight, bias, stride, dilation, groups)
     if isinstance(padding, str):
         raise TypeError(f"{op}(): argument 'padding' must be tuple of ints, not str")

@@ -14,6 +14,7 @@ import numpy as np
 
 from ... import _dtype as dt
 from ..._tensor import Tensor, _make
+from ...amp.autocast_mode import cast_inputs
 from ...autograd.function import Function
 from ...autograd.grad_mode import STATE
 from ...ops._util import unbroadcast
@@ -134,6 +135,7 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
         >>> F.linear(x, ember.ones(4, 3), ember.zeros(4)).shape
         ember.Size([2, 4])
     """
+    input, weight, bias = cast_inputs("linear", input, weight, bias)
     a, w = input._data, weight._data
     if a.dtype != w.dtype or a.ndim == 0 or w.ndim != 2 or a.shape[-1] != w.shape[1]:
         _check_linear(input, weight, bias)  # raises, except for the 1-d weight case

@@ -26,6 +26,7 @@ import warnings
 
 from ... import _dtype as dt
 from ..._tensor import Tensor
+from ...amp.autocast_mode import cast_inputs
 from ...autograd.function import Function
 from ...autograd.grad_mode import no_grad
 from ...ops._util import grad_for, xp_of
@@ -150,6 +151,7 @@ def mse_loss(
         >>> F.mse_loss(ember.tensor([1.0, 2.0]), ember.tensor([0.0, 0.0]))
         tensor(2.5000)
     """
+    input, target = cast_inputs("mse_loss", input, target)
     reduction = _regression_args("mse_loss", input, target, size_average, reduce, reduction)
     if not (input.is_floating_point() or target.is_floating_point()):
         raise NotImplementedError(

@@ -1,0 +1,211 @@
+"""Mixed precision: ember.autocast (dtype policy per op, nesting, decorator) and GradScaler
+(scaling, unscaling, skipped overflow steps, scale growth/backoff, state dicts).
+
+Expected dtypes are PyTorch 2.13's on CPU for the same calls."""
+
+import numpy as np
+import pytest
+
+import ember
+import ember.nn.functional as F
+from ember.amp import GradScaler, get_autocast_dtype, is_autocast_enabled
+from ember.amp.autocast_mode import cast_inputs
+
+
+def mats():
+    return ember.randn(3, 3), ember.randn(3, 3)
+
+
+# --- autocast ---------------------------------------------------------------------------------
+
+
+def test_cpu_autocast_policy():
+    a, b = mats()
+    assert (a @ b).dtype == ember.float32
+    with ember.autocast("cpu"):
+        y = a @ b
+        assert y.dtype == ember.bfloat16
+        assert ember.matmul(a, b).dtype == ember.bfloat16
+        assert ember.mm(a, b).dtype == ember.bfloat16
+        assert ember.bmm(a[None], b[None]).dtype == ember.bfloat16
+        assert ember.addmm(a, a, b).dtype == ember.bfloat16
+        assert ember.baddbmm(a[None], a[None], b[None]).dtype == ember.bfloat16
+        assert ember.einsum("ij,jk->ik", a, b).dtype == ember.bfloat16
+        assert F.linear(a, b, ember.zeros(3)).dtype == ember.bfloat16
+        assert F.conv2d(ember.randn(1, 2, 4, 4), ember.randn(3, 2, 3, 3)).dtype == ember.bfloat16
+        # on CPU, sum and softmax keep their input's dtype; losses run in float32
+        assert y.sum().dtype == ember.bfloat16
+        assert ember.softmax(y, -1).dtype == ember.bfloat16
+        assert F.mse_loss(y, y).dtype == ember.float32
+        # float64 is never cast; elementwise ops promote as usual
+        assert (a.double() @ b.double()).dtype == ember.float64
+        assert (y + a).dtype == ember.float32
+    assert (a @ b).dtype == ember.float32
+
+
+def test_nested_disabled_and_dtype_override():
+    a, b = mats()
+    with ember.autocast("cpu"):
+        with ember.autocast("cpu", enabled=False):
+            assert (a @ b).dtype == ember.float32
+            assert not is_autocast_enabled("cpu")
+        with ember.autocast("cpu", dtype=ember.float16):
+            assert (a @ b).dtype == ember.float16 and get_autocast_dtype("cpu") == ember.float16
+        assert (a @ b).dtype == ember.bfloat16 and is_autocast_enabled("cpu")
+        assert get_autocast_dtype("cpu") == ember.bfloat16
+    assert not is_autocast_enabled("cpu")
+
+
+def test_decorator_and_aliases():
+    a, b = mats()
+
+    @ember.autocast("cpu")
+    def f(x, y):
+        return x @ y
+
+    assert f(a, b).dtype == ember.bfloat16 and (a @ b).dtype == ember.float32
+    with ember.cpu.amp.autocast():
+        assert (a @ b).dtype == ember.bfloat16
+    assert ember.amp.autocast is ember.autocast
+
+
+def test_gradients_reach_float32_parameters():
+    w = ember.randn(3, 2, requires_grad=True)
+    x = ember.randn(4, 3)
+    with ember.autocast("cpu"):
+        out = x @ w
+    out.float().sum().backward()
+    assert w.grad.dtype == ember.float32
+    # d sum(x w) / dw = x^T 1, up to bfloat16 rounding of x and w
+    np.testing.assert_allclose(w.grad.numpy(), np.repeat(x.numpy().sum(0)[:, None], 2, 1),
+                               rtol=2e-2, atol=2e-2)
+
+
+def test_unsupported_dtype_and_device():
+    a, b = mats()
+    with pytest.warns(UserWarning, match="not supported. Disabling"):
+        ctx = ember.autocast("cpu", dtype=ember.float32)
+    with ctx:
+        assert (a @ b).dtype == ember.float32
+    with pytest.raises(RuntimeError, match="unsupported device_type 'xpu'"):
+        ember.autocast("xpu")
+    if not ember.cuda.is_available():
+        with pytest.warns(UserWarning, match="CUDA is not available"):
+            ctx = ember.autocast("cuda")
+        with ctx:
+            assert not is_autocast_enabled("cuda") and (a @ b).dtype == ember.float32
+
+
+def test_cast_inputs_leaves_non_listed_ops_and_non_tensors():
+    a, b = mats()
+    with ember.autocast("cpu"):
+        x, y, n = cast_inputs("matmul", a, b, None)
+        assert x.dtype == y.dtype == ember.bfloat16 and n is None
+        assert cast_inputs("relu", a)[0] is a
+        assert cast_inputs("matmul", ember.ones(2, dtype=ember.int64))[0].dtype == ember.int64
+    assert cast_inputs("matmul", a)[0] is a
+
+
+# --- GradScaler -------------------------------------------------------------------------------
+
+
+def test_float16_training_skips_overflow_and_adapts_scale():
+    """A float16 forward whose scaled gradient overflows float16 at scale 2**16 (65536 >
+    65504, the float16 maximum) but not at 2**15: the scale backs off on overflow, grows after
+    `growth_interval` clean steps, and the parameters change only on clean steps."""
+    w = ember.nn.Parameter(ember.ones(2, 2))
+    opt = ember.optim.SGD([w], lr=0.1)
+    scaler = GradScaler("cpu", growth_interval=2)
+    x = ember.ones(1, 2)
+    scales, weights = [], []
+    for _ in range(4):
+        opt.zero_grad()
+        loss = (x.half() @ w.half()).sum()  # dloss/dout = scale, in float16
+        scaler.scale(loss).backward()
+        scaler.step(opt)
+        scaler.update()
+        scales.append(scaler.get_scale())
+        weights.append(float(w.detach()[0, 0]))
+    assert scales == [32768.0, 32768.0, 65536.0, 32768.0]
+    np.testing.assert_allclose(weights, [1.0, 0.9, 0.8, 0.8], rtol=1e-6)
+    assert scaler._get_growth_tracker() == 0
+
+
+def test_unscale_before_clipping_and_stage_errors():
+    w = ember.nn.Parameter(ember.tensor([1.0, 2.0]))
+    opt = ember.optim.SGD([w], lr=1.0)
+    scaler = GradScaler("cpu", init_scale=8.0)
+    scaler.scale((w * w).sum()).backward()
+    np.testing.assert_allclose(w.grad.numpy(), [16.0, 32.0])  # 8 * 2w
+    scaler.unscale_(opt)
+    np.testing.assert_allclose(w.grad.numpy(), [2.0, 4.0])
+    with pytest.raises(RuntimeError, match="already been called on this optimizer"):
+        scaler.unscale_(opt)
+    scaler.step(opt)  # does not unscale twice
+    np.testing.assert_allclose(w.detach().numpy(), [-1.0, -2.0])
+    with pytest.raises(RuntimeError, match="step\\(\\) has already been called"):
+        scaler.step(opt)
+    with pytest.raises(RuntimeError, match="after step"):
+        scaler.unscale_(opt)
+    scaler.update()
+    assert scaler.get_scale() == 8.0 and scaler._get_growth_tracker() == 1
+
+
+def test_scaler_errors_and_fp16_grads():
+    scaler = GradScaler("cpu", init_scale=4.0)
+    opt = ember.optim.SGD([ember.nn.Parameter(ember.ones(1))], lr=1.0)
+    with pytest.raises(RuntimeError, match="_scale is None"):
+        scaler.step(opt)
+    w16 = ember.nn.Parameter(ember.ones(2, dtype=ember.float16))
+    opt16 = ember.optim.SGD([w16], lr=1.0)
+    scaler.scale(w16.sum()).backward()
+    with pytest.raises(ValueError, match="Attempting to unscale FP16 gradients"):
+        scaler.unscale_(opt16)
+    with pytest.raises(RuntimeError, match="Closure use is not currently supported"):
+        scaler.step(opt, closure=lambda: None)
+    with pytest.raises(ValueError, match="growth factor"):
+        GradScaler("cpu", growth_factor=1.0)
+
+
+def test_scale_structures_and_update_new_scale():
+    scaler = GradScaler("cpu", init_scale=4.0)
+    t = ember.tensor([1.0, 2.0])
+    a, (b, c) = scaler.scale([t, (t, t)])
+    assert a.tolist() == [4.0, 8.0] and isinstance(scaler.scale((t,)), tuple)
+    assert c.tolist() == [4.0, 8.0]
+    scaler.update(new_scale=2.0)
+    assert scaler.get_scale() == 2.0
+    scaler.update(new_scale=ember.tensor(16.0))
+    assert scaler.get_scale() == 16.0
+    with pytest.raises(AssertionError, match="No inf checks"):
+        scaler.update()
+
+
+def test_state_dict_round_trip():
+    scaler = GradScaler("cpu", init_scale=1024.0, growth_interval=7)
+    assert scaler.state_dict() == {"scale": 1024.0, "growth_factor": 2.0,
+                                   "backoff_factor": 0.5, "growth_interval": 7,
+                                   "_growth_tracker": 0}
+    other = GradScaler("cpu")
+    other.load_state_dict({"scale": 32.0, "growth_factor": 3.0, "backoff_factor": 0.25,
+                           "growth_interval": 5, "_growth_tracker": 2})
+    assert other.get_scale() == 32.0 and other.get_growth_factor() == 3.0
+    assert other.get_backoff_factor() == 0.25 and other.get_growth_interval() == 5
+    assert other.scale(ember.tensor(1.0)).item() == 32.0 and other._get_growth_tracker() == 2
+    with pytest.raises(RuntimeError, match="source state dict is empty"):
+        other.load_state_dict({})
+
+
+def test_disabled_scaler_is_pass_through():
+    w = ember.nn.Parameter(ember.ones(1))
+    opt = ember.optim.SGD([w], lr=1.0)
+    scaler = GradScaler("cpu", enabled=False)
+    loss = (w * 3).sum()
+    assert scaler.scale(loss) is loss and scaler.get_scale() == 1.0
+    loss.backward()
+    scaler.step(opt)
+    scaler.update()
+    assert w.item() == -2.0 and scaler.state_dict() == {} and not scaler.is_enabled()
+    if not ember.cuda.is_available():
+        with pytest.warns(UserWarning, match="CUDA is not available"):
+            assert not GradScaler().is_enabled()
