@@ -23,7 +23,7 @@ from __future__ import annotations
 from ember import nn
 
 from ..pipelines._key_conversion import export_torchaudio_state_dict, import_torchaudio_state_dict
-from ..pipelines._wav2vec2_bundles import Wav2Vec2BundleModel, _hf_model
+from ..pipelines._wav2vec2_bundles import Wav2Vec2BundleModel, _hf_model, _use_torchaudio_names
 
 __all__ = [
     "TorchaudioWav2Vec2Model", "hubert_base", "hubert_large", "hubert_xlarge", "wav2vec2_base",
@@ -32,7 +32,6 @@ __all__ = [
 ]
 
 _DEFAULT_CONV = [(512, 10, 5)] + [(512, 3, 2)] * 4 + [(512, 2, 2)] * 2
-_INNER = "model."
 
 
 class TorchaudioWav2Vec2Model(Wav2Vec2BundleModel):
@@ -58,44 +57,13 @@ class TorchaudioWav2Vec2Model(Wav2Vec2BundleModel):
 
     def __init__(self, model: nn.Module, normalize_waveform: bool = False):
         super().__init__(model, normalize_waveform=normalize_waveform)
-        self.register_state_dict_post_hook(_to_torchaudio_names)
-        self._register_load_state_dict_pre_hook(_from_torchaudio_names, with_module=True)
+        _use_torchaudio_names(self, export_torchaudio_state_dict, import_torchaudio_state_dict)
 
     @property
     def aux(self):
         """The CTC head (torchaudio's ``aux``: ``Linear(embed_dim, aux_num_out)``) or
         ``None``."""
         return getattr(self.model, "lm_head", None)
-
-
-def _to_torchaudio_names(module, destination, prefix, local_metadata):
-    """state_dict post-hook: the ``model.<HF name>`` entries under ``prefix`` become
-    ``<torchaudio name>``, in place (so the model also works nested in a bigger Module)."""
-    inner = prefix + _INNER
-    keys = [k for k in destination if k.startswith(inner)]
-    hf = {k[len(inner):]: destination.pop(k) for k in keys}
-    for name, value in export_torchaudio_state_dict(hf).items():
-        destination[prefix + name] = value
-
-
-def _from_torchaudio_names(module, state_dict, prefix, local_metadata, strict, missing_keys,
-                           unexpected_keys, error_msgs):
-    """load_state_dict pre-hook: torchaudio names under ``prefix`` become ``model.<HF name>``
-    in place; keys already in the Hugging Face spelling (``model.*``) are left alone, and
-    names that match neither are reported as unexpected by the loader."""
-    base = module.model
-    hf_prefix = base.base_model_prefix if base.base_model is not base else ""
-    ours = {k[len(prefix):]: k for k in state_dict
-            if k.startswith(prefix) and not k.startswith(prefix + _INNER)}
-    convertible = {}
-    for name, key in ours.items():
-        try:
-            import_torchaudio_state_dict({name: None}, hf_prefix)
-        except RuntimeError:
-            continue  # not a torchaudio name: left for the strict check to report
-        convertible[name] = state_dict.pop(key)
-    for name, value in import_torchaudio_state_dict(convertible, hf_prefix).items():
-        state_dict[prefix + _INNER + name] = value
 
 
 def wav2vec2_model(extractor_mode: str, extractor_conv_layer_config, extractor_conv_bias: bool,
@@ -159,10 +127,29 @@ def wav2vec2_model(extractor_mode: str, extractor_conv_layer_config, extractor_c
     return TorchaudioWav2Vec2Model(_hf_model(params, "Wav2Vec2"))
 
 
-def _build(mode, conv_bias, embed, layers, heads, ff, norm_first, dropouts, aux_num_out):
-    proj, attn, ff_drop, drop, layer_drop = dropouts
-    return wav2vec2_model(mode, None, conv_bias, embed, proj, 128, 16, layers, heads, attn, ff,
-                          ff_drop, drop, norm_first, layer_drop, aux_num_out)
+def _factory(name, what, arch, layout, defaults):
+    """One published-architecture factory (``torchaudio.models.<name>``) with torchaudio's
+    exact signature: the five dropouts (``defaults``, torchaudio's, in argument order) and
+    ``aux_num_out=None``. ``layout`` is ``(extractor_mode, extractor_conv_bias, embed_dim,
+    num_layers, num_heads, ff_interm_features, layer_norm_first)``; the positional
+    convolution (kernel 128, 16 groups) and the 7-layer extractor are shared by all."""
+    mode, conv_bias, embed, layers, heads, ff, norm_first = layout
+    proj_d, attn_d, ff_d, drop_d, layer_d = defaults
+
+    def factory(encoder_projection_dropout: float = proj_d,
+                encoder_attention_dropout: float = attn_d,
+                encoder_ff_interm_dropout: float = ff_d, encoder_dropout: float = drop_d,
+                encoder_layer_drop: float = layer_d,
+                aux_num_out: int | None = None) -> TorchaudioWav2Vec2Model:
+        return wav2vec2_model(mode, None, conv_bias, embed, encoder_projection_dropout, 128, 16,
+                              layers, heads, encoder_attention_dropout, ff,
+                              encoder_ff_interm_dropout, encoder_dropout, norm_first,
+                              encoder_layer_drop, aux_num_out)
+
+    factory.__name__ = factory.__qualname__ = name
+    factory.__doc__ = _FACTORY_DOC.format(what=what, name=name, arch=arch,
+                                          defaults=", ".join(str(d) for d in defaults))
+    return factory
 
 
 _FACTORY_DOC = """Build the {what} architecture (``torchaudio.models.{name}``): {arch}.
@@ -178,113 +165,37 @@ _FACTORY_DOC = """Build the {what} architecture (``torchaudio.models.{name}``): 
         ``load_state_dict`` or use :mod:`emberaudio.pipelines`).
     """
 
+_BASE = ("group_norm", False, 768, 12, 12, 3072, False)
+_LARGE_1024 = (1024, 24, 16, 4096, True)
+_XL_1280 = (1280, 48, 16, 5120, True)
 
-def wav2vec2_base(encoder_projection_dropout: float = 0.1,
-                  encoder_attention_dropout: float = 0.1,
-                  encoder_ff_interm_dropout: float = 0.1, encoder_dropout: float = 0.1,
-                  encoder_layer_drop: float = 0.1,
-                  aux_num_out: int | None = None) -> TorchaudioWav2Vec2Model:
-    return _build("group_norm", False, 768, 12, 12, 3072, False,
-                  (encoder_projection_dropout, encoder_attention_dropout,
-                   encoder_ff_interm_dropout, encoder_dropout, encoder_layer_drop), aux_num_out)
-
-
-def wav2vec2_large(encoder_projection_dropout: float = 0.1,
-                   encoder_attention_dropout: float = 0.1,
-                   encoder_ff_interm_dropout: float = 0.1, encoder_dropout: float = 0.1,
-                   encoder_layer_drop: float = 0.1,
-                   aux_num_out: int | None = None) -> TorchaudioWav2Vec2Model:
-    return _build("group_norm", False, 1024, 24, 16, 4096, False,
-                  (encoder_projection_dropout, encoder_attention_dropout,
-                   encoder_ff_interm_dropout, encoder_dropout, encoder_layer_drop), aux_num_out)
-
-
-def wav2vec2_large_lv60k(encoder_projection_dropout: float = 0.1,
-                         encoder_attention_dropout: float = 0.0,
-                         encoder_ff_interm_dropout: float = 0.1, encoder_dropout: float = 0.0,
-                         encoder_layer_drop: float = 0.1,
-                         aux_num_out: int | None = None) -> TorchaudioWav2Vec2Model:
-    return _build("layer_norm", True, 1024, 24, 16, 4096, True,
-                  (encoder_projection_dropout, encoder_attention_dropout,
-                   encoder_ff_interm_dropout, encoder_dropout, encoder_layer_drop), aux_num_out)
-
-
-def wav2vec2_xlsr_300m(encoder_projection_dropout: float = 0.0,
-                       encoder_attention_dropout: float = 0.0,
-                       encoder_ff_interm_dropout: float = 0.0, encoder_dropout: float = 0.0,
-                       encoder_layer_drop: float = 0.0,
-                       aux_num_out: int | None = None) -> TorchaudioWav2Vec2Model:
-    return _build("layer_norm", True, 1024, 24, 16, 4096, True,
-                  (encoder_projection_dropout, encoder_attention_dropout,
-                   encoder_ff_interm_dropout, encoder_dropout, encoder_layer_drop), aux_num_out)
-
-
-def wav2vec2_xlsr_1b(encoder_projection_dropout: float = 0.1,
-                     encoder_attention_dropout: float = 0.0,
-                     encoder_ff_interm_dropout: float = 0.0, encoder_dropout: float = 0.0,
-                     encoder_layer_drop: float = 0.0,
-                     aux_num_out: int | None = None) -> TorchaudioWav2Vec2Model:
-    return _build("layer_norm", True, 1280, 48, 16, 5120, True,
-                  (encoder_projection_dropout, encoder_attention_dropout,
-                   encoder_ff_interm_dropout, encoder_dropout, encoder_layer_drop), aux_num_out)
-
-
-def wav2vec2_xlsr_2b(encoder_projection_dropout: float = 0.1,
-                     encoder_attention_dropout: float = 0.0,
-                     encoder_ff_interm_dropout: float = 0.0, encoder_dropout: float = 0.0,
-                     encoder_layer_drop: float = 0.0,
-                     aux_num_out: int | None = None) -> TorchaudioWav2Vec2Model:
-    return _build("layer_norm", True, 1920, 48, 16, 7680, True,
-                  (encoder_projection_dropout, encoder_attention_dropout,
-                   encoder_ff_interm_dropout, encoder_dropout, encoder_layer_drop), aux_num_out)
-
-
-def hubert_base(encoder_projection_dropout: float = 0.1, encoder_attention_dropout: float = 0.1,
-                encoder_ff_interm_dropout: float = 0.0, encoder_dropout: float = 0.1,
-                encoder_layer_drop: float = 0.05,
-                aux_num_out: int | None = None) -> TorchaudioWav2Vec2Model:
-    return _build("group_norm", False, 768, 12, 12, 3072, False,
-                  (encoder_projection_dropout, encoder_attention_dropout,
-                   encoder_ff_interm_dropout, encoder_dropout, encoder_layer_drop), aux_num_out)
-
-
-def hubert_large(encoder_projection_dropout: float = 0.0,
-                 encoder_attention_dropout: float = 0.0,
-                 encoder_ff_interm_dropout: float = 0.0, encoder_dropout: float = 0.0,
-                 encoder_layer_drop: float = 0.0,
-                 aux_num_out: int | None = None) -> TorchaudioWav2Vec2Model:
-    return _build("layer_norm", False, 1024, 24, 16, 4096, True,
-                  (encoder_projection_dropout, encoder_attention_dropout,
-                   encoder_ff_interm_dropout, encoder_dropout, encoder_layer_drop), aux_num_out)
-
-
-def hubert_xlarge(encoder_projection_dropout: float = 0.0,
-                  encoder_attention_dropout: float = 0.0,
-                  encoder_ff_interm_dropout: float = 0.0, encoder_dropout: float = 0.0,
-                  encoder_layer_drop: float = 0.0,
-                  aux_num_out: int | None = None) -> TorchaudioWav2Vec2Model:
-    return _build("layer_norm", False, 1280, 48, 16, 5120, True,
-                  (encoder_projection_dropout, encoder_attention_dropout,
-                   encoder_ff_interm_dropout, encoder_dropout, encoder_layer_drop), aux_num_out)
-
-
-# (function, description, architecture): the docstrings, written once.
-_ARCHS = [
-    (wav2vec2_base, '"base" wav2vec 2.0', "GroupNorm extractor, post-norm, 768 x 12 layers"),
-    (wav2vec2_large, '"large" wav2vec 2.0', "GroupNorm extractor, post-norm, 1024 x 24 layers"),
-    (wav2vec2_large_lv60k, '"large lv-60k" wav2vec 2.0',
-     "LayerNorm extractor with conv biases, pre-norm, 1024 x 24 layers"),
-    (wav2vec2_xlsr_300m, "XLS-R 300M", "LayerNorm extractor, pre-norm, 1024 x 24 layers"),
-    (wav2vec2_xlsr_1b, "XLS-R 1B", "LayerNorm extractor, pre-norm, 1280 x 48 layers"),
-    (wav2vec2_xlsr_2b, "XLS-R 2B", "LayerNorm extractor, pre-norm, 1920 x 48 layers"),
-    (hubert_base, '"base" HuBERT', "GroupNorm extractor, post-norm, 768 x 12 layers"),
-    (hubert_large, '"large" HuBERT',
-     "LayerNorm extractor without conv biases, pre-norm, 1024 x 24 layers"),
-    (hubert_xlarge, '"extra large" HuBERT',
-     "LayerNorm extractor without conv biases, pre-norm, 1280 x 48 layers"),
-]
-for _fn, _what, _arch in _ARCHS:
-    _defaults = ", ".join(str(d) for d in _fn.__defaults__[:5])
-    _fn.__doc__ = _FACTORY_DOC.format(what=_what, name=_fn.__name__, arch=_arch,
-                                      defaults=_defaults)
-del _fn, _what, _arch, _defaults
+wav2vec2_base = _factory("wav2vec2_base", '"base" wav2vec 2.0',
+                         "GroupNorm extractor, post-norm, 768 x 12 layers", _BASE,
+                         (0.1, 0.1, 0.1, 0.1, 0.1))
+wav2vec2_large = _factory("wav2vec2_large", '"large" wav2vec 2.0',
+                          "GroupNorm extractor, post-norm, 1024 x 24 layers",
+                          ("group_norm", False, 1024, 24, 16, 4096, False),
+                          (0.1, 0.1, 0.1, 0.1, 0.1))
+wav2vec2_large_lv60k = _factory(
+    "wav2vec2_large_lv60k", '"large lv-60k" wav2vec 2.0',
+    "LayerNorm extractor with conv biases, pre-norm, 1024 x 24 layers",
+    ("layer_norm", True) + _LARGE_1024, (0.1, 0.0, 0.1, 0.0, 0.1))
+wav2vec2_xlsr_300m = _factory("wav2vec2_xlsr_300m", "XLS-R 300M",
+                              "LayerNorm extractor, pre-norm, 1024 x 24 layers",
+                              ("layer_norm", True) + _LARGE_1024, (0.0, 0.0, 0.0, 0.0, 0.0))
+wav2vec2_xlsr_1b = _factory("wav2vec2_xlsr_1b", "XLS-R 1B",
+                            "LayerNorm extractor, pre-norm, 1280 x 48 layers",
+                            ("layer_norm", True) + _XL_1280, (0.1, 0.0, 0.0, 0.0, 0.0))
+wav2vec2_xlsr_2b = _factory("wav2vec2_xlsr_2b", "XLS-R 2B",
+                            "LayerNorm extractor, pre-norm, 1920 x 48 layers",
+                            ("layer_norm", True, 1920, 48, 16, 7680, True),
+                            (0.1, 0.0, 0.0, 0.0, 0.0))
+hubert_base = _factory("hubert_base", '"base" HuBERT',
+                       "GroupNorm extractor, post-norm, 768 x 12 layers", _BASE,
+                       (0.1, 0.1, 0.0, 0.1, 0.05))
+hubert_large = _factory("hubert_large", '"large" HuBERT',
+                        "LayerNorm extractor without conv biases, pre-norm, 1024 x 24 layers",
+                        ("layer_norm", False) + _LARGE_1024, (0.0, 0.0, 0.0, 0.0, 0.0))
+hubert_xlarge = _factory("hubert_xlarge", '"extra large" HuBERT',
+                         "LayerNorm extractor without conv biases, pre-norm, 1280 x 48 layers",
+                         ("layer_norm", False) + _XL_1280, (0.0, 0.0, 0.0, 0.0, 0.0))

@@ -25,7 +25,7 @@ import ember
 from ember import nn
 from ember.nn import functional as F
 
-from ._wav2vec2_encoder import FeedForward, PositionalConvEmbedding
+from ._wav2vec2_encoder import Attention, FeedForward, PositionalConvEmbedding
 from ._wav2vec2_layers import (
     FeatureEncoder,
     FeatureProjection,
@@ -107,7 +107,7 @@ def _relative_position_buckets(query_length: int, key_length: int, num_buckets: 
     return buckets + np.where(distance < max_exact, distance, large)
 
 
-class WavLMAttention(nn.Module):
+class WavLMAttention(Attention):
     """Self-attention with gated relative position bias (``transformers.WavLMAttention``:
     ``q_proj``/``k_proj``/``v_proj``/``out_proj``, ``gru_rel_pos_const`` ``(1, H, 1, 1)``,
     ``gru_rel_pos_linear`` ``head_dim -> 8``, and ``rel_attn_embed`` in the first layer)."""
@@ -115,18 +115,12 @@ class WavLMAttention(nn.Module):
     def __init__(self, embed_dim: int, num_heads: int, dropout: float = 0.0,
                  num_buckets: int = 320, max_distance: int = 800,
                  has_relative_position_bias: bool = True):
-        super().__init__()
-        if embed_dim % num_heads:
+        if embed_dim % num_heads:  # transformers' WavLM wording (checked before the parent's)
             raise ValueError(f"WavLMAttention: embed_dim must be divisible by num_heads (got "
                              f"`embed_dim`: {embed_dim} and `num_heads`: {num_heads}).")
-        self.embed_dim, self.num_heads = embed_dim, num_heads
-        self.head_dim = embed_dim // num_heads
-        self.dropout = dropout
+        # q/k/v/out projections and _heads: Wav2Vec2's attention, same parameter names
+        super().__init__(embed_dim, num_heads, dropout)
         self.num_buckets, self.max_distance = num_buckets, max_distance
-        self.k_proj = nn.Linear(embed_dim, embed_dim)
-        self.v_proj = nn.Linear(embed_dim, embed_dim)
-        self.q_proj = nn.Linear(embed_dim, embed_dim)
-        self.out_proj = nn.Linear(embed_dim, embed_dim)
         self.gru_rel_pos_const = nn.Parameter(ember.ones(1, num_heads, 1, 1))
         self.gru_rel_pos_linear = nn.Linear(self.head_dim, 8)
         if has_relative_position_bias:
@@ -138,10 +132,6 @@ class WavLMAttention(nn.Module):
                                              self.max_distance)
         index = ember.tensor(buckets, device=self.rel_attn_embed.weight.device)
         return self.rel_attn_embed(index).permute(2, 0, 1)
-
-    def _heads(self, x):
-        n, length, _ = x.shape
-        return x.reshape(n, length, self.num_heads, self.head_dim).transpose(1, 2)
 
     def forward(self, hidden_states, attention_mask=None, position_bias=None,
                 output_attentions: bool = False):

@@ -13,6 +13,7 @@ and loaded strictly.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import ember
@@ -26,15 +27,12 @@ __all__ = ["Wav2Vec2ASRBundle", "Wav2Vec2Bundle", "Wav2Vec2BundleModel"]
 _BASE_URL = "https://download.pytorch.org/torchaudio/models/"
 
 
-def _hf_config(params: dict, model_type: str):
-    """torchaudio's ``wav2vec2_model`` arguments as a Wav2Vec2Config / HubertConfig (the
-    inverse of torchaudio's ``import_huggingface._get_config``)."""
-    from ..models.hubert import HubertConfig
-    from ..models.wav2vec2 import Wav2Vec2Config
-
-    cls = HubertConfig if model_type == "HuBERT" else Wav2Vec2Config
+def _config_kwargs(params: dict) -> dict:
+    """torchaudio's ``wav2vec2_model`` / ``wavlm_model`` arguments as the keyword arguments
+    the Hugging Face configs (Wav2Vec2, HuBERT, WavLM) share (the inverse of torchaudio's
+    ``import_huggingface._get_config``)."""
     conv = params["extractor_conv_layer_config"]
-    return cls(
+    return dict(
         vocab_size=params["aux_num_out"] or 32,  # unused without a CTC head
         hidden_size=params["encoder_embed_dim"],
         num_hidden_layers=params["encoder_num_layers"],
@@ -54,6 +52,15 @@ def _hf_config(params: dict, model_type: str):
         # torchaudio's Wav2Vec2Model has no SpecAugment vector and no dropout before its head.
         apply_spec_augment=False, mask_time_prob=0.0, final_dropout=0.0,
     )
+
+
+def _hf_config(params: dict, model_type: str):
+    """torchaudio's ``wav2vec2_model`` arguments as a Wav2Vec2Config / HubertConfig."""
+    from ..models.hubert import HubertConfig
+    from ..models.wav2vec2 import Wav2Vec2Config
+
+    cls = HubertConfig if model_type == "HuBERT" else Wav2Vec2Config
+    return cls(**_config_kwargs(params))
 
 
 def _hf_model(params: dict, model_type: str) -> nn.Module:
@@ -167,6 +174,42 @@ class Wav2Vec2BundleModel(nn.Module):
         return features, self._frames(lengths)
 
 
+def _use_torchaudio_names(module: nn.Module, export: Callable, convert: Callable) -> None:
+    """Make ``module`` (a :class:`Wav2Vec2BundleModel` whose ``.model`` is Hugging
+    Face-named) speak torchaudio's state_dict names: ``state_dict()`` returns them
+    (``export``: HF -> torchaudio) and ``load_state_dict`` accepts them (``convert``:
+    ``(torchaudio state_dict, hf_prefix)`` -> HF). Both hooks work in place under the
+    module's prefix, so the model also works nested in a bigger Module; keys already in the
+    Hugging Face spelling (``model.*``) are left alone, and names neither converter knows are
+    left for the strict check to report as unexpected."""
+    inner = "model."
+
+    def to_torchaudio(module, destination, prefix, local_metadata):
+        keys = [k for k in destination if k.startswith(prefix + inner)]
+        hf = {k[len(prefix + inner):]: destination.pop(k) for k in keys}
+        for name, value in export(hf).items():
+            destination[prefix + name] = value
+
+    def from_torchaudio(module, state_dict, prefix, local_metadata, strict, missing_keys,
+                        unexpected_keys, error_msgs):
+        base = module.model
+        hf_prefix = base.base_model_prefix if base.base_model is not base else ""
+        ours = {k[len(prefix):]: k for k in list(state_dict)
+                if k.startswith(prefix) and not k.startswith(prefix + inner)}
+        convertible = {}
+        for name, key in ours.items():
+            try:
+                convert({name: state_dict[key]}, hf_prefix)
+            except RuntimeError:
+                continue  # not a torchaudio name: left for the strict check to report
+            convertible[name] = state_dict.pop(key)
+        for name, value in convert(convertible, hf_prefix).items():
+            state_dict[prefix + inner + name] = value
+
+    module.register_state_dict_post_hook(to_torchaudio)
+    module._register_load_state_dict_pre_hook(from_torchaudio, with_module=True)
+
+
 @dataclass
 class Wav2Vec2Bundle:
     """A pretrained Wav2Vec2 / HuBERT encoder (``torchaudio.pipelines.Wav2Vec2Bundle``).
@@ -201,6 +244,24 @@ class Wav2Vec2Bundle:
         kwargs = {"map_location": "cpu", **(dl_kwargs or {})}
         return dict(ember.hub.load_state_dict_from_url(self._url(), **kwargs))
 
+    def _load_pretrained(self, model: nn.Module, convert: Callable, dl_kwargs) -> nn.Module:
+        """Download this bundle's checkpoint, convert its torchaudio keys with ``convert``
+        (``(state_dict, prefix) -> Hugging Face-named state_dict``) and load it strictly into
+        ``model`` (the Hugging Face-named network); every missing / unexpected key is named
+        before anything is loaded. Shared by the Wav2Vec2 / HuBERT and WavLM bundles."""
+        prefix = model.base_model_prefix if model.base_model is not model else ""
+        state = convert(self._get_state_dict(dl_kwargs), prefix)
+        own = model.state_dict()
+        missing = [k for k in own if k not in state]
+        unexpected = [k for k in state if k not in own]
+        if missing or unexpected:
+            raise RuntimeError(
+                f"{type(self).__name__}.get_model: {self._url()} does not match the "
+                f"{type(model).__name__} of this bundle: missing keys {missing}, unexpected "
+                f"keys {unexpected} (Hugging Face names)")
+        model.load_state_dict(state, strict=True)
+        return model
+
     def get_model(self, *, dl_kwargs: dict | None = None) -> Wav2Vec2BundleModel:
         """Build the model and load the pretrained weights.
 
@@ -221,18 +282,8 @@ class Wav2Vec2Bundle:
                 unexpected / of the wrong shape for this bundle's architecture (all named).
             ember.hub.DownloadError: the file could not be downloaded.
         """
-        model = _hf_model(self._params, self._model_type)
-        prefix = model.base_model_prefix if model.base_model is not model else ""
-        state = import_torchaudio_state_dict(self._get_state_dict(dl_kwargs), prefix)
-        own = model.state_dict()
-        missing = [k for k in own if k not in state]
-        unexpected = [k for k in state if k not in own]
-        if missing or unexpected:
-            raise RuntimeError(
-                f"{type(self).__name__}.get_model: {self._url()} does not match the "
-                f"{type(model).__name__} of this bundle: missing keys {missing}, unexpected "
-                f"keys {unexpected} (Hugging Face names)")
-        model.load_state_dict(state, strict=True)
+        model = self._load_pretrained(_hf_model(self._params, self._model_type),
+                                      import_torchaudio_state_dict, dl_kwargs)
         # torchaudio's model class: its state_dict() speaks torchaudio's key names too
         from ..models._torchaudio_wav2vec2 import TorchaudioWav2Vec2Model
 

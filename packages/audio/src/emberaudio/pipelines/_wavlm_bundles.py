@@ -28,7 +28,13 @@ import ember
 from ember import nn
 
 from ._key_conversion import export_torchaudio_state_dict, import_torchaudio_state_dict
-from ._wav2vec2_bundles import Wav2Vec2ASRBundle, Wav2Vec2Bundle, Wav2Vec2BundleModel
+from ._wav2vec2_bundles import (
+    Wav2Vec2ASRBundle,
+    Wav2Vec2Bundle,
+    Wav2Vec2BundleModel,
+    _config_kwargs,
+    _use_torchaudio_names,
+)
 
 __all__ = [
     "VOXPOPULI_ASR_BASE_10K_DE", "VOXPOPULI_ASR_BASE_10K_EN", "VOXPOPULI_ASR_BASE_10K_ES",
@@ -120,31 +126,6 @@ def export_torchaudio_wavlm_state_dict(state_dict: dict) -> dict:
     return out
 
 
-def _to_torchaudio_names(module, destination, prefix, local_metadata):
-    inner = prefix + "model."
-    keys = [k for k in destination if k.startswith(inner)]
-    hf = {k[len(inner):]: destination.pop(k) for k in keys}
-    for name, value in export_torchaudio_wavlm_state_dict(hf).items():
-        destination[prefix + name] = value
-
-
-def _from_torchaudio_names(module, state_dict, prefix, local_metadata, strict, missing_keys,
-                           unexpected_keys, error_msgs):
-    base = module.model
-    hf_prefix = base.base_model_prefix if base.base_model is not base else ""
-    ours = {k[len(prefix):]: k for k in list(state_dict)
-            if k.startswith(prefix) and not k.startswith(prefix + "model.")}
-    convertible = {}
-    for name, key in ours.items():
-        try:
-            import_torchaudio_wavlm_state_dict({name: state_dict[key]}, hf_prefix)
-        except RuntimeError:
-            continue  # not a torchaudio name: left for the strict check to report
-        convertible[name] = state_dict.pop(key)
-    for name, value in import_torchaudio_wavlm_state_dict(convertible, hf_prefix).items():
-        state_dict[prefix + "model." + name] = value
-
-
 class WavLMBundleModel(Wav2Vec2BundleModel):
     """What a WavLM bundle's ``get_model`` returns: torchaudio's ``Wav2Vec2Model`` calling
     convention (``forward(waveforms, lengths) -> (features, lengths)``,
@@ -160,8 +141,8 @@ class WavLMBundleModel(Wav2Vec2BundleModel):
 
     def __init__(self, model: nn.Module, normalize_waveform: bool = False):
         super().__init__(model, normalize_waveform=normalize_waveform)
-        self.register_state_dict_post_hook(_to_torchaudio_names)
-        self._register_load_state_dict_pre_hook(_from_torchaudio_names, with_module=True)
+        _use_torchaudio_names(self, export_torchaudio_wavlm_state_dict,
+                              import_torchaudio_wavlm_state_dict)
 
     def extract_features(self, waveforms, lengths=None, num_layers: int | None = None):
         """Each Transformer layer's output (torchaudio's ``extract_features``); the relative
@@ -193,28 +174,8 @@ def _wavlm_config(params: dict):
     """torchaudio's ``wavlm_model`` arguments as a :class:`WavLMConfig`."""
     from ..models.wavlm import WavLMConfig
 
-    conv = params["extractor_conv_layer_config"]
-    return WavLMConfig(
-        vocab_size=params["aux_num_out"] or 32,
-        hidden_size=params["encoder_embed_dim"],
-        num_hidden_layers=params["encoder_num_layers"],
-        num_attention_heads=params["encoder_num_heads"],
-        num_buckets=params["encoder_num_buckets"],
-        max_bucket_distance=params["encoder_max_distance"],
-        intermediate_size=params["encoder_ff_interm_features"],
-        hidden_dropout=params["encoder_dropout"],
-        activation_dropout=params["encoder_ff_interm_dropout"],
-        attention_dropout=params["encoder_attention_dropout"],
-        feat_proj_dropout=params["encoder_projection_dropout"],
-        layerdrop=params["encoder_layer_drop"],
-        feat_extract_norm=params["extractor_mode"].removesuffix("_norm"),
-        conv_dim=[c[0] for c in conv], conv_kernel=[c[1] for c in conv],
-        conv_stride=[c[2] for c in conv], conv_bias=params["extractor_conv_bias"],
-        num_conv_pos_embeddings=params["encoder_pos_conv_kernel"],
-        num_conv_pos_embedding_groups=params["encoder_pos_conv_groups"],
-        do_stable_layer_norm=params["encoder_layer_norm_first"],
-        apply_spec_augment=False, mask_time_prob=0.0, final_dropout=0.0,
-    )
+    return WavLMConfig(**_config_kwargs(params), num_buckets=params["encoder_num_buckets"],
+                       max_bucket_distance=params["encoder_max_distance"])
 
 
 @dataclass
@@ -241,17 +202,7 @@ class WavLMBundle(Wav2Vec2Bundle):
 
         config = _wavlm_config(self._params)
         model = (WavLMModel if self._params["aux_num_out"] is None else WavLMForCTC)(config)
-        prefix = model.base_model_prefix if model.base_model is not model else ""
-        state = import_torchaudio_wavlm_state_dict(self._get_state_dict(dl_kwargs), prefix)
-        own = model.state_dict()
-        missing = [k for k in own if k not in state]
-        unexpected = [k for k in state if k not in own]
-        if missing or unexpected:
-            raise RuntimeError(
-                f"{type(self).__name__}.get_model: {self._url()} does not match the "
-                f"{type(model).__name__} of this bundle: missing keys {missing}, unexpected "
-                f"keys {unexpected} (Hugging Face names)")
-        model.load_state_dict(state, strict=True)
+        model = self._load_pretrained(model, import_torchaudio_wavlm_state_dict, dl_kwargs)
         wrapped = WavLMBundleModel(model, normalize_waveform=self._normalize_waveform)
         wrapped.eval()
         return wrapped

@@ -41,7 +41,58 @@ def _open_image(path) -> Image.Image:
     return img
 
 
-class Caltech101(VisionDataset):
+class _CaltechBase(VisionDataset):
+    """What Caltech101 and Caltech256 share: ``<root>/<_IMAGES>/<category>/`` folders of
+    numbered images, Drive archives in ``_resources`` and the (image, target) transforms."""
+
+    _IMAGES: str  # the images folder under ``self.root``
+    _url_template = _GDRIVE
+    _resources: tuple  # (Drive file id, filename, md5) per archive (torchvision's)
+
+    def _find_categories(self, download: bool) -> list[str]:
+        """Download first if asked, check the images are there, and return the sorted
+        category folder names."""
+        if download:
+            self.download()
+        images = os.path.join(self.root, self._IMAGES)
+        if not self._check_integrity():
+            raise _dataset_not_found(images)
+        return sorted(c for c in os.listdir(images) if os.path.isdir(os.path.join(images, c)))
+
+    def _index_categories(self, count: Callable[[str], int]) -> None:
+        """Set ``index`` (1-based image number within its folder) and ``y`` (category index)
+        for every image, ``count(folder)`` giving how many images a category folder holds."""
+        self.index: list[int] = []
+        self.y: list[int] = []
+        images = os.path.join(self.root, self._IMAGES)
+        for i, c in enumerate(self.categories):  # over folders, not images
+            n = count(os.path.join(images, c))
+            self.index.extend(range(1, n + 1))
+            self.y.extend(n * [i])
+
+    def _apply_transforms(self, img: Any, target: Any) -> tuple[Any, Any]:
+        if self.transform is not None:
+            img = self.transform(img)
+        if self.target_transform is not None:
+            target = self.target_transform(target)
+        return img, target
+
+    def _check_integrity(self) -> bool:
+        return os.path.isdir(os.path.join(self.root, self._IMAGES))
+
+    def __len__(self) -> int:
+        return len(self.index)
+
+    def download(self) -> None:
+        """Download and extract the archives (MD5-checked) unless the images are there."""
+        if self._check_integrity():
+            return
+        for file_id, filename, md5 in self._resources:
+            download_and_extract_archive(self._url_template.format(file_id), self.root,
+                                         filename=filename, md5=md5)
+
+
+class Caltech101(_CaltechBase):
     """`Caltech 101 <https://data.caltech.edu/records/mzrjq-6wc02>`_: 101 object categories,
     40 to 800 images each (about 300 x 200 pixels; some are grayscale and are returned in their
     own mode, as torchvision does).
@@ -62,7 +113,7 @@ class Caltech101(VisionDataset):
         >>> img, (label, contour) = ds[0]
     """
 
-    _url_template = _GDRIVE
+    _IMAGES = "101_ObjectCategories"
     _resources = (  # Drive file id, filename, md5 (torchvision's)
         ("137RyRjvTBkBiIfeYBNZBtViDHQ6_Ewsp", "101_ObjectCategories.tar.gz",
          "b224c7392d521a49829488ab0f1120d9"),
@@ -79,27 +130,15 @@ class Caltech101(VisionDataset):
             target_type = [target_type]
         self.target_type = [verify_str_arg(t, "target_type", ("category", "annotation"))
                             for t in target_type]
-        if download:
-            self.download()
-        if not self._check_integrity():
-            raise _dataset_not_found(os.path.join(self.root, "101_ObjectCategories"))
-
-        images = os.path.join(self.root, "101_ObjectCategories")
-        self.categories = sorted(c for c in os.listdir(images)
-                                 if os.path.isdir(os.path.join(images, c)))
+        self.categories = self._find_categories(download)
         if "BACKGROUND_Google" in self.categories:
             self.categories.remove("BACKGROUND_Google")  # clutter, not a class
         # The Annotations folders of four categories have other names.
         name_map = {"Faces": "Faces_2", "Faces_easy": "Faces_3", "Motorbikes": "Motorbikes_16",
                     "airplanes": "Airplanes_Side_2"}
         self.annotation_categories = [name_map.get(c, c) for c in self.categories]
-        self.index: list[int] = []
-        self.y: list[int] = []
-        for i, c in enumerate(self.categories):
-            # Images are numbered image_0001.jpg .. image_<n>.jpg within each folder.
-            n = len(os.listdir(os.path.join(images, c)))
-            self.index.extend(range(1, n + 1))
-            self.y.extend(n * [i])
+        # Images are numbered image_0001.jpg .. image_<n>.jpg within each folder.
+        self._index_categories(lambda folder: len(os.listdir(folder)))
 
     def __getitem__(self, index: int) -> tuple[Any, Any]:
         """Returns ``(image, target)`` with the target chosen by ``target_type``."""
@@ -119,31 +158,13 @@ class Caltech101(VisionDataset):
                     raise RuntimeError(f"Caltech101: {path} holds no numeric 'obj_contour'")
                 target.append(data["obj_contour"])
         target = tuple(target) if len(target) > 1 else target[0]
-        if self.transform is not None:
-            img = self.transform(img)
-        if self.target_transform is not None:
-            target = self.target_transform(target)
-        return img, target
-
-    def _check_integrity(self) -> bool:
-        return os.path.isdir(os.path.join(self.root, "101_ObjectCategories"))
-
-    def __len__(self) -> int:
-        return len(self.index)
-
-    def download(self) -> None:
-        """Download and extract both archives unless the images are there."""
-        if self._check_integrity():
-            return
-        for file_id, filename, md5 in self._resources:
-            download_and_extract_archive(self._url_template.format(file_id), self.root,
-                                         filename=filename, md5=md5)
+        return self._apply_transforms(img, target)
 
     def extra_repr(self) -> str:
         return "Target type: {target_type}".format(**self.__dict__)
 
 
-class Caltech256(VisionDataset):
+class Caltech256(_CaltechBase):
     """`Caltech 256 <https://data.caltech.edu/records/nyy15-4j048>`_: 256 object categories
     plus clutter (``257.clutter``), 30,607 images; targets are the folder index (0-256).
 
@@ -156,7 +177,7 @@ class Caltech256(VisionDataset):
         >>> ds = Caltech256("data", download=True)
     """
 
-    _url_template = _GDRIVE
+    _IMAGES = "256_ObjectCategories"
     _resources = (("1r6o0pSROcV1_VwT4oSjA2FBUSCWGuxLK", "256_ObjectCategories.tar",
                    "67b4f42ca05d46448c6bb8ecd2220f6d"),)
 
@@ -164,44 +185,15 @@ class Caltech256(VisionDataset):
                  target_transform: Callable | None = None, download: bool = False) -> None:
         super().__init__(os.path.join(os.path.expanduser(os.fspath(root)), "caltech256"),
                          transform=transform, target_transform=target_transform)
-        if download:
-            self.download()
-        if not self._check_integrity():
-            raise _dataset_not_found(os.path.join(self.root, "256_ObjectCategories"))
-        images = os.path.join(self.root, "256_ObjectCategories")
-        self.categories = sorted(c for c in os.listdir(images)
-                                 if os.path.isdir(os.path.join(images, c)))
-        self.index: list[int] = []
-        self.y: list[int] = []
-        for i, c in enumerate(self.categories):
-            # Only the JPEGs count (as in torchvision): a stray non-image file in a folder
-            # would otherwise shift the numbering past the last image.
-            n = len([f for f in os.listdir(os.path.join(images, c)) if f.endswith(".jpg")])
-            self.index.extend(range(1, n + 1))
-            self.y.extend(n * [i])
+        self.categories = self._find_categories(download)
+        # Only the JPEGs count (as in torchvision): a stray non-image file in a folder would
+        # otherwise shift the numbering past the last image.
+        self._index_categories(
+            lambda folder: len([f for f in os.listdir(folder) if f.endswith(".jpg")]))
 
     def __getitem__(self, index: int) -> tuple[Any, Any]:
         """Returns ``(image, category index)``."""
         img = _open_image(os.path.join(self.root, "256_ObjectCategories",
                                        self.categories[self.y[index]],
                                        f"{self.y[index] + 1:03d}_{self.index[index]:04d}.jpg"))
-        target = self.y[index]
-        if self.transform is not None:
-            img = self.transform(img)
-        if self.target_transform is not None:
-            target = self.target_transform(target)
-        return img, target
-
-    def _check_integrity(self) -> bool:
-        return os.path.isdir(os.path.join(self.root, "256_ObjectCategories"))
-
-    def __len__(self) -> int:
-        return len(self.index)
-
-    def download(self) -> None:
-        """Download and extract the archive unless the images are there."""
-        if self._check_integrity():
-            return
-        for file_id, filename, md5 in self._resources:
-            download_and_extract_archive(self._url_template.format(file_id), self.root,
-                                         filename=filename, md5=md5)
+        return self._apply_transforms(img, self.y[index])

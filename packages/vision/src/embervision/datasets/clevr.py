@@ -10,14 +10,14 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlparse
 
+from ._image_label import _ImageLabelDataset
 from .folder import default_loader
 from .utils import _dataset_not_found, download_and_extract_archive, verify_str_arg
-from .vision import VisionDataset
 
 __all__ = ["CLEVRClassification"]
 
 
-class CLEVRClassification(VisionDataset):
+class CLEVRClassification(_ImageLabelDataset):
     """`CLEVR <https://cs.stanford.edu/people/jcjohns/clevr/>`_ classification: rendered scenes
     of 3 to 10 objects, the target being the object count (None for the unlabelled test split).
 
@@ -59,19 +59,6 @@ class CLEVRClassification(VisionDataset):
         else:
             self._labels = [None] * len(self._image_files)
         self.loader = loader
-
-    def __len__(self) -> int:
-        return len(self._image_files)
-
-    def __getitem__(self, idx: int) -> tuple[Any, Any]:
-        """Returns ``(image, label)``."""
-        image = self.loader(self._image_files[idx])
-        label = self._labels[idx]
-        if self.transform:
-            image = self.transform(image)
-        if self.target_transform:
-            label = self.target_transform(label)
-        return image, label
 
     def _check_exists(self) -> bool:
         return self._data_folder.is_dir()

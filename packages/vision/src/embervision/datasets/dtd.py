@@ -7,14 +7,14 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from ._image_label import _ImageLabelDataset
 from .folder import default_loader
 from .utils import _dataset_not_found, download_and_extract_archive, verify_str_arg
-from .vision import VisionDataset
 
 __all__ = ["DTD"]
 
 
-class DTD(VisionDataset):
+class DTD(_ImageLabelDataset):
     """`Describable Textures Dataset (DTD) <https://www.robots.ox.ac.uk/~vgg/data/dtd/>`_:
     5,640 texture images in 47 categories, with 10 train/val/test partitions.
 
@@ -76,19 +76,6 @@ class DTD(VisionDataset):
         self.class_to_idx = dict(zip(self.classes, range(len(self.classes))))
         self._labels = [self.class_to_idx[cls] for cls in classes]
         self.loader = loader
-
-    def __len__(self) -> int:
-        return len(self._image_files)
-
-    def __getitem__(self, idx: int) -> tuple[Any, Any]:
-        """Returns ``(image, label)``."""
-        image_file, label = self._image_files[idx], self._labels[idx]
-        image = self.loader(image_file)
-        if self.transform:
-            image = self.transform(image)
-        if self.target_transform:
-            label = self.target_transform(label)
-        return image, label
 
     def extra_repr(self) -> str:
         return f"split={self._split}, partition={self._partition}"

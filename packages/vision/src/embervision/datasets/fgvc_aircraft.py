@@ -8,14 +8,14 @@ import os
 from collections.abc import Callable
 from typing import Any
 
+from ._image_label import _ImageLabelDataset
 from .folder import default_loader
 from .utils import _dataset_not_found, download_and_extract_archive, verify_str_arg
-from .vision import VisionDataset
 
 __all__ = ["FGVCAircraft"]
 
 
-class FGVCAircraft(VisionDataset):
+class FGVCAircraft(_ImageLabelDataset):
     """`FGVC Aircraft <https://www.robots.ox.ac.uk/~vgg/data/fgvc-aircraft/>`_: 10,000 aircraft
     images, 100 per model variant, labelled at three levels: ``variant`` (100 classes, e.g.
     Boeing 737-700), ``family`` (70, Boeing 737) and ``manufacturer`` (30, Boeing).
@@ -64,19 +64,6 @@ class FGVCAircraft(VisionDataset):
                 self._image_files.append(os.path.join(image_data_folder, f"{image_name}.jpg"))
                 self._labels.append(self.class_to_idx[label_name])
         self.loader = loader
-
-    def __len__(self) -> int:
-        return len(self._image_files)
-
-    def __getitem__(self, idx: int) -> tuple[Any, Any]:
-        """Returns ``(image, label)``."""
-        image_file, label = self._image_files[idx], self._labels[idx]
-        image = self.loader(image_file)
-        if self.transform:
-            image = self.transform(image)
-        if self.target_transform:
-            label = self.target_transform(label)
-        return image, label
 
     def _download(self) -> None:
         if self._check_exists():

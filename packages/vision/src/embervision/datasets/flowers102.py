@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from ._image_label import _ImageLabelDataset
 from ._matlab import loadmat
 from .folder import default_loader
 from .utils import (
@@ -20,7 +21,6 @@ from .utils import (
     download_url,
     verify_str_arg,
 )
-from .vision import VisionDataset
 
 __all__ = ["Flowers102"]
 
@@ -32,7 +32,7 @@ def _mat_vector(path, name: str) -> np.ndarray:
     return mat[name].ravel(order="F").astype(np.int64)
 
 
-class Flowers102(VisionDataset):
+class Flowers102(_ImageLabelDataset):
     """`Oxford 102 Flower <https://www.robots.ox.ac.uk/~vgg/data/flowers/102/>`_: 102 flower
     categories common in the UK, 40 to 258 images each (1,020 train, 1,020 val, 6,149 test).
 
@@ -83,19 +83,6 @@ class Flowers102(VisionDataset):
         self._labels = (labels[image_ids - 1] - 1).tolist()
         self._image_files = [self._images_folder / f"image_{i:05d}.jpg" for i in image_ids]
         self.loader = loader
-
-    def __len__(self) -> int:
-        return len(self._image_files)
-
-    def __getitem__(self, idx: int) -> tuple[Any, Any]:
-        """Returns ``(image, label)``."""
-        image_file, label = self._image_files[idx], self._labels[idx]
-        image = self.loader(image_file)
-        if self.transform:
-            image = self.transform(image)
-        if self.target_transform:
-            label = self.target_transform(label)
-        return image, label
 
     def extra_repr(self) -> str:
         return f"split={self._split}"

@@ -8,14 +8,14 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from ._image_label import _ImageLabelDataset
 from .folder import default_loader
 from .utils import _dataset_not_found, download_and_extract_archive, verify_str_arg
-from .vision import VisionDataset
 
 __all__ = ["Food101"]
 
 
-class Food101(VisionDataset):
+class Food101(_ImageLabelDataset):
     """`Food-101 <https://data.vision.ee.ethz.ch/cvl/datasets_extra/food-101/>`_: 101 food
     categories, 750 training and 250 test images each (images at most 512 px on a side).
 
@@ -69,19 +69,6 @@ class Food101(VisionDataset):
             self._image_files += [self._images_folder.joinpath(*f"{p}.jpg".split("/"))
                                   for p in im_rel_paths]
         self.loader = loader
-
-    def __len__(self) -> int:
-        return len(self._image_files)
-
-    def __getitem__(self, idx: int) -> tuple[Any, Any]:
-        """Returns ``(image, label)``."""
-        image_file, label = self._image_files[idx], self._labels[idx]
-        image = self.loader(image_file)
-        if self.transform:
-            image = self.transform(image)
-        if self.target_transform:
-            label = self.target_transform(label)
-        return image, label
 
     def extra_repr(self) -> str:
         return f"split={self._split}"

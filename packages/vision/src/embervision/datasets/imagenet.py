@@ -106,14 +106,17 @@ class _StructReader(_Reader):
         return None  # sparse, objects: not in meta.mat
 
 
-def _load_struct_variable(path: str, name: str) -> Any:
-    """The variable ``name`` of the level-5 MAT-file ``path``, structs included."""
+def _load_struct_variable(path: str, name: str, reader_cls: type = _StructReader,
+                          who: str = "ImageNet") -> Any:
+    """The variable ``name`` of the level-5 MAT-file ``path``, structs included, decoded by
+    ``reader_cls`` (a :class:`_StructReader`; SBD's adds sparse arrays); ``who`` names the
+    dataset in errors."""
     with open(path, "rb") as f:
         data = f.read()
     marker = data[126:128]
     if len(data) < 128 or marker not in (b"IM", b"MI"):
-        raise RuntimeError(f"ImageNet: {path} is not a level-5 MAT-file")
-    reader = _StructReader(path, "<" if marker == b"IM" else ">")
+        raise RuntimeError(f"{who}: {path} is not a level-5 MAT-file")
+    reader = reader_cls(path, "<" if marker == b"IM" else ">")
     pos = 128
     while pos < len(data):
         mdtype, payload, pos = reader.element(data, pos, top=True)
@@ -127,7 +130,7 @@ def _load_struct_variable(path: str, name: str) -> Any:
         _, raw_name, _ = reader.element(payload, p)
         if bytes(raw_name).decode("ascii", "replace") == name:
             return reader.value(payload)
-    raise RuntimeError(f"ImageNet: {path} has no variable {name!r}")
+    raise RuntimeError(f"{who}: {path} has no variable {name!r}")
 
 
 def _scalar(value) -> int:

@@ -14,16 +14,15 @@ from __future__ import annotations
 import os
 import shutil
 import struct
-import zlib
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 from PIL import Image
 
-from ._matlab import _MI_COMPRESSED, _MI_DTYPES, _MI_MATRIX
+from ._matlab import _MI_DTYPES
 from .folder import pil_loader
-from .imagenet import _StructReader
+from .imagenet import _load_struct_variable, _StructReader
 from .utils import _dataset_not_found, download_and_extract_archive, download_url, verify_str_arg
 from .vision import VisionDataset
 
@@ -68,28 +67,10 @@ class _SparseStructReader(_StructReader):
 
 
 def _load_gtcls(path: str) -> dict[str, Any]:
-    with open(path, "rb") as f:
-        data = f.read()
-    marker = data[126:128]
-    if len(data) < 128 or marker not in (b"IM", b"MI"):
-        raise RuntimeError(f"SBDataset: {path} is not a level-5 MAT-file")
-    reader = _SparseStructReader(path, "<" if marker == b"IM" else ">")
-    pos = 128
-    while pos < len(data):
-        mdtype, payload, pos = reader.element(data, pos, top=True)
-        if mdtype == _MI_COMPRESSED:
-            mdtype, payload, _ = reader.element(zlib.decompress(payload), 0)
-        if mdtype != _MI_MATRIX or not payload:
-            continue
-        _, _, p = reader.element(payload, 0)
-        _, _, p = reader.element(payload, p)
-        _, raw_name, _ = reader.element(payload, p)
-        if bytes(raw_name).decode("ascii", "replace") == "GTcls":
-            records = reader.value(payload)
-            if not isinstance(records, list) or not records:
-                raise RuntimeError(f"SBDataset: GTcls in {path} is not a struct")
-            return records[0]
-    raise RuntimeError(f"SBDataset: {path} has no variable 'GTcls'")
+    records = _load_struct_variable(path, "GTcls", _SparseStructReader, "SBDataset")
+    if not isinstance(records, list) or not records:
+        raise RuntimeError(f"SBDataset: GTcls in {path} is not a struct")
+    return records[0]
 
 
 class SBDataset(VisionDataset):

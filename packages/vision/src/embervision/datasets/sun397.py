@@ -7,14 +7,14 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from ._image_label import _ImageLabelDataset
 from .folder import default_loader
 from .utils import _dataset_not_found, download_and_extract_archive
-from .vision import VisionDataset
 
 __all__ = ["SUN397"]
 
 
-class SUN397(VisionDataset):
+class SUN397(_ImageLabelDataset):
     """`SUN397 <https://vision.princeton.edu/projects/2010/SUN/>`_: scene recognition, 397
     categories, 108,754 images.
 
@@ -52,19 +52,6 @@ class SUN397(VisionDataset):
                                    f"ClassName.txt does not list")
             self._labels.append(self.class_to_idx[name])
         self.loader = loader
-
-    def __len__(self) -> int:
-        return len(self._image_files)
-
-    def __getitem__(self, idx: int) -> tuple[Any, Any]:
-        """Returns ``(image, label)``."""
-        image_file, label = self._image_files[idx], self._labels[idx]
-        image = self.loader(image_file)
-        if self.transform:
-            image = self.transform(image)
-        if self.target_transform:
-            label = self.target_transform(label)
-        return image, label
 
     def _check_exists(self) -> bool:
         return self._data_dir.is_dir()

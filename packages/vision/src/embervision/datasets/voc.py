@@ -18,37 +18,31 @@ from .vision import VisionDataset
 __all__ = ["VOCDetection", "VOCSegmentation"]
 
 _BASE = "http://host.robots.ox.ac.uk/pascal/VOC/"
+
+
+def _year(folder: str, filename: str, md5: str, *base_dir: str) -> dict[str, str]:
+    """One archive: ``<_BASE><folder>/<filename>``, its MD5 and the folder it extracts to."""
+    return {"url": f"{_BASE}{folder}/{filename}", "filename": filename, "md5": md5,
+            "base_dir": os.path.join(*base_dir)}
+
+
 DATASET_YEAR_DICT = {
-    "2012": {"url": _BASE + "voc2012/VOCtrainval_11-May-2012.tar",
-             "filename": "VOCtrainval_11-May-2012.tar",
-             "md5": "6cd6e144f989b92b3379bac3b3de84fd",
-             "base_dir": os.path.join("VOCdevkit", "VOC2012")},
-    "2011": {"url": _BASE + "voc2011/VOCtrainval_25-May-2011.tar",
-             "filename": "VOCtrainval_25-May-2011.tar",
-             "md5": "6c3384ef61512963050cb5d687e5bf1e",
-             "base_dir": os.path.join("TrainVal", "VOCdevkit", "VOC2011")},
-    "2010": {"url": _BASE + "voc2010/VOCtrainval_03-May-2010.tar",
-             "filename": "VOCtrainval_03-May-2010.tar",
-             "md5": "da459979d0c395079b5c75ee67908abb",
-             "base_dir": os.path.join("VOCdevkit", "VOC2010")},
-    "2009": {"url": _BASE + "voc2009/VOCtrainval_11-May-2009.tar",
-             "filename": "VOCtrainval_11-May-2009.tar",
-             "md5": "59065e4b188729180974ef6572f6a212",
-             "base_dir": os.path.join("VOCdevkit", "VOC2009")},
+    "2012": _year("voc2012", "VOCtrainval_11-May-2012.tar", "6cd6e144f989b92b3379bac3b3de84fd",
+                  "VOCdevkit", "VOC2012"),
+    "2011": _year("voc2011", "VOCtrainval_25-May-2011.tar", "6c3384ef61512963050cb5d687e5bf1e",
+                  "TrainVal", "VOCdevkit", "VOC2011"),
+    "2010": _year("voc2010", "VOCtrainval_03-May-2010.tar", "da459979d0c395079b5c75ee67908abb",
+                  "VOCdevkit", "VOC2010"),
+    "2009": _year("voc2009", "VOCtrainval_11-May-2009.tar", "59065e4b188729180974ef6572f6a212",
+                  "VOCdevkit", "VOC2009"),
     # torchvision saves the 2008 archive as "VOCtrainval_11-May-2012.tar" (a copy-paste slip),
     # where it would overwrite the 2012 archive in the same root; the URL's name is used here.
-    "2008": {"url": _BASE + "voc2008/VOCtrainval_14-Jul-2008.tar",
-             "filename": "VOCtrainval_14-Jul-2008.tar",
-             "md5": "2629fa636546599198acfcfbfcf1904a",
-             "base_dir": os.path.join("VOCdevkit", "VOC2008")},
-    "2007": {"url": _BASE + "voc2007/VOCtrainval_06-Nov-2007.tar",
-             "filename": "VOCtrainval_06-Nov-2007.tar",
-             "md5": "c52e279531787c972589f7e41ab4ae64",
-             "base_dir": os.path.join("VOCdevkit", "VOC2007")},
-    "2007-test": {"url": _BASE + "voc2007/VOCtest_06-Nov-2007.tar",
-                  "filename": "VOCtest_06-Nov-2007.tar",
-                  "md5": "b6e924de25625d8de591ea690078ad9f",
-                  "base_dir": os.path.join("VOCdevkit", "VOC2007")},
+    "2008": _year("voc2008", "VOCtrainval_14-Jul-2008.tar", "2629fa636546599198acfcfbfcf1904a",
+                  "VOCdevkit", "VOC2008"),
+    "2007": _year("voc2007", "VOCtrainval_06-Nov-2007.tar", "c52e279531787c972589f7e41ab4ae64",
+                  "VOCdevkit", "VOC2007"),
+    "2007-test": _year("voc2007", "VOCtest_06-Nov-2007.tar", "b6e924de25625d8de591ea690078ad9f",
+                       "VOCdevkit", "VOC2007"),
 }
 
 

@@ -45,3 +45,40 @@ def _make_divisible(v: float, divisor: int, min_value: int | None = None) -> int
     if new_v < 0.9 * v:  # rounding down by more than 10%: go one step up
         new_v += divisor
     return new_v
+
+
+def _inception_with_weights(model_cls: type, weights: Any, progress: bool,
+                            kwargs: dict[str, Any], aux_heads: tuple[str, ...],
+                            aux_default: bool) -> tuple[Any, bool]:
+    """Build ``model_cls(**kwargs)`` (GoogLeNet / Inception3) and load ``weights``, the way
+    torchvision's ``googlenet`` and ``inception_v3`` do.
+
+    With weights, ``transform_input`` defaults to True (the checkpoints were ported from
+    TensorFlow, which normalised differently), the model is built with its auxiliary heads
+    (the checkpoints hold them) and without initialisation, and ``num_classes`` must match
+    the checkpoint; after loading, the heads named in ``aux_heads`` are dropped unless the
+    caller asked for ``aux_logits`` (default ``aux_default``).
+
+    Returns:
+        ``(model, wants_aux)``: ``wants_aux`` is the caller's ``aux_logits``, so a builder
+        can add its own note (googlenet warns that its heads are untrained).
+
+    Raises:
+        ValueError: ``aux_logits``/``init_weights``/``num_classes`` given with a value the
+            weights rule out (see :func:`_ovewrite_named_param`).
+    """
+    wants_aux = kwargs.get("aux_logits", aux_default)
+    if weights is not None:
+        if "transform_input" not in kwargs:
+            _ovewrite_named_param(kwargs, "transform_input", True)
+        _ovewrite_named_param(kwargs, "aux_logits", True)
+        _ovewrite_named_param(kwargs, "init_weights", False)
+        _ovewrite_named_param(kwargs, "num_classes", len(weights.meta["categories"]))
+    model = model_cls(**kwargs)
+    if weights is not None:
+        model.load_state_dict(weights.get_state_dict(progress=progress, check_hash=True))
+        if not wants_aux:
+            model.aux_logits = False
+            for name in aux_heads:
+                setattr(model, name, None)
+    return model, wants_aux

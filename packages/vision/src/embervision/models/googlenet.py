@@ -24,7 +24,7 @@ from ember import Tensor, nn
 from ._api import Weights, WeightsEnum, register_model
 from ._meta import _IMAGENET_CATEGORIES
 from ._presets import ImageClassification
-from ._utils import _ovewrite_named_param
+from ._utils import _inception_with_weights
 
 __all__ = ["GoogLeNet", "GoogLeNetOutputs", "_GoogLeNetOutputs", "GoogLeNet_Weights", "googlenet"]
 
@@ -283,21 +283,9 @@ def googlenet(*, weights: GoogLeNet_Weights | None = None, progress: bool = True
         ember.Size([1, 10])
     """
     weights = GoogLeNet_Weights.verify(weights)
-    original_aux_logits = kwargs.get("aux_logits", False)
-    if weights is not None:
-        if "transform_input" not in kwargs:
-            _ovewrite_named_param(kwargs, "transform_input", True)
-        _ovewrite_named_param(kwargs, "aux_logits", True)
-        _ovewrite_named_param(kwargs, "init_weights", False)
-        _ovewrite_named_param(kwargs, "num_classes", len(weights.meta["categories"]))
-    model = GoogLeNet(**kwargs)
-    if weights is not None:
-        model.load_state_dict(weights.get_state_dict(progress=progress, check_hash=True))
-        if not original_aux_logits:
-            model.aux_logits = False
-            model.aux1 = None
-            model.aux2 = None
-        else:
-            warnings.warn("auxiliary heads in the pretrained googlenet model are NOT pretrained, "
-                          "so make sure to train them", stacklevel=2)
+    model, wants_aux = _inception_with_weights(GoogLeNet, weights, progress, kwargs,
+                                               ("aux1", "aux2"), aux_default=False)
+    if weights is not None and wants_aux:
+        warnings.warn("auxiliary heads in the pretrained googlenet model are NOT pretrained, "
+                      "so make sure to train them", stacklevel=2)
     return model

@@ -21,7 +21,7 @@ from ember import Tensor, nn
 from ._api import Weights, WeightsEnum, register_model
 from ._meta import _IMAGENET_CATEGORIES
 from ._presets import ImageClassification
-from ._utils import _ovewrite_named_param
+from ._utils import _inception_with_weights
 from .googlenet import BasicConv2d, _transform_input
 
 __all__ = ["Inception3", "InceptionOutputs", "_InceptionOutputs", "Inception_V3_Weights",
@@ -335,18 +335,7 @@ def inception_v3(*, weights: Inception_V3_Weights | None = None, progress: bool 
         ember.Size([1, 10])
     """
     weights = Inception_V3_Weights.verify(weights)
-    original_aux_logits = kwargs.get("aux_logits", True)
-    if weights is not None:
-        if "transform_input" not in kwargs:
-            _ovewrite_named_param(kwargs, "transform_input", True)
-        _ovewrite_named_param(kwargs, "aux_logits", True)
-        _ovewrite_named_param(kwargs, "init_weights", False)
-        _ovewrite_named_param(kwargs, "num_classes", len(weights.meta["categories"]))
-    model = Inception3(**kwargs)
-    if weights is not None:
-        model.load_state_dict(weights.get_state_dict(progress=progress, check_hash=True))
-        if not original_aux_logits:
-            model.aux_logits = False
-            model.AuxLogits = None
+    model, _ = _inception_with_weights(Inception3, weights, progress, kwargs, ("AuxLogits",),
+                                       aux_default=True)
     return model
 

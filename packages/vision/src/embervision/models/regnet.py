@@ -340,6 +340,18 @@ def _v2(file: str, num_params: int, acc1: float, acc5: float, ops: float, file_s
                          "_ops": ops, "_file_size": file_size, "_docs": _V2_DOCS})
 
 
+def _v1_v2(name: str, v1_hash: str, v2_hash: str, num_params: int, v1_acc: tuple,
+           v2_acc: tuple, size: str, ops: float, file_size: float,
+           v2_file_size: float | None = None, recipe: str | None = None) -> tuple:
+    """A model's IMAGENET1K_V1 and IMAGENET1K_V2 entries (``<name>-<hash>.pth``), which share
+    the parameter count, GFLOPS and (but for one rounding in torchvision's table) file size;
+    ``*_acc`` are ``(acc@1, acc@5)``."""
+    v2_extra = {} if recipe is None else {"recipe": recipe}
+    return (_v1(f"{name}-{v1_hash}.pth", num_params, *v1_acc, size, ops, file_size),
+            _v2(f"{name}-{v2_hash}.pth", num_params, *v2_acc, ops,
+                file_size if v2_file_size is None else v2_file_size, **v2_extra))
+
+
 def _swag(file: str, num_params: int, acc1: float, acc5: float, ops: float, file_size: float,
           linear: bool) -> Weights:
     size = 224 if linear else 384
@@ -358,49 +370,49 @@ _FIXRES = "https://github.com/pytorch/vision/issues/3995#new-recipe-with-fixres"
 
 class RegNet_Y_400MF_Weights(WeightsEnum):
     """RegNetY-400MF ImageNet-1K weights (torchvision's checkpoints and reported metrics)."""
-    IMAGENET1K_V1 = _v1("regnet_y_400mf-c65dace8.pth", 4344144, 74.046, 91.716, "small-models",
-                        0.4, 16.806)
-    IMAGENET1K_V2 = _v2("regnet_y_400mf-e6988f5f.pth", 4344144, 75.804, 92.742, 0.4, 16.806)
+    IMAGENET1K_V1, IMAGENET1K_V2 = _v1_v2(
+        "regnet_y_400mf", "c65dace8", "e6988f5f", 4344144, (74.046, 91.716), (75.804, 92.742),
+        "small-models", 0.4, 16.806)
     DEFAULT = IMAGENET1K_V2
 
 
 class RegNet_Y_800MF_Weights(WeightsEnum):
     """RegNetY-800MF ImageNet-1K weights (torchvision's checkpoints and reported metrics)."""
-    IMAGENET1K_V1 = _v1("regnet_y_800mf-1b27b58c.pth", 6432512, 76.420, 93.136, "small-models",
-                        0.8, 24.774)
-    IMAGENET1K_V2 = _v2("regnet_y_800mf-58fc7688.pth", 6432512, 78.828, 94.502, 0.8, 24.774)
+    IMAGENET1K_V1, IMAGENET1K_V2 = _v1_v2(
+        "regnet_y_800mf", "1b27b58c", "58fc7688", 6432512, (76.420, 93.136), (78.828, 94.502),
+        "small-models", 0.8, 24.774)
     DEFAULT = IMAGENET1K_V2
 
 
 class RegNet_Y_1_6GF_Weights(WeightsEnum):
     """RegNetY-1.6GF ImageNet-1K weights (torchvision's checkpoints and reported metrics)."""
-    IMAGENET1K_V1 = _v1("regnet_y_1_6gf-b11a554e.pth", 11202430, 77.950, 93.966, "small-models",
-                        1.6, 43.152)
-    IMAGENET1K_V2 = _v2("regnet_y_1_6gf-0d7bc02a.pth", 11202430, 80.876, 95.444, 1.6, 43.152)
+    IMAGENET1K_V1, IMAGENET1K_V2 = _v1_v2(
+        "regnet_y_1_6gf", "b11a554e", "0d7bc02a", 11202430, (77.950, 93.966), (80.876, 95.444),
+        "small-models", 1.6, 43.152)
     DEFAULT = IMAGENET1K_V2
 
 
 class RegNet_Y_3_2GF_Weights(WeightsEnum):
     """RegNetY-3.2GF ImageNet-1K weights (torchvision's checkpoints and reported metrics)."""
-    IMAGENET1K_V1 = _v1("regnet_y_3_2gf-b5a9779c.pth", 19436338, 78.948, 94.576, "medium-models",
-                        3.2, 74.567)
-    IMAGENET1K_V2 = _v2("regnet_y_3_2gf-9180c971.pth", 19436338, 81.982, 95.972, 3.2, 74.567)
+    IMAGENET1K_V1, IMAGENET1K_V2 = _v1_v2(
+        "regnet_y_3_2gf", "b5a9779c", "9180c971", 19436338, (78.948, 94.576), (81.982, 95.972),
+        "medium-models", 3.2, 74.567)
     DEFAULT = IMAGENET1K_V2
 
 
 class RegNet_Y_8GF_Weights(WeightsEnum):
     """RegNetY-8GF ImageNet-1K weights (torchvision's checkpoints and reported metrics)."""
-    IMAGENET1K_V1 = _v1("regnet_y_8gf-d0d0e4a8.pth", 39381472, 80.032, 95.048, "medium-models",
-                        8.5, 150.701)
-    IMAGENET1K_V2 = _v2("regnet_y_8gf-dc2b1b54.pth", 39381472, 82.828, 96.330, 8.5, 150.701)
+    IMAGENET1K_V1, IMAGENET1K_V2 = _v1_v2(
+        "regnet_y_8gf", "d0d0e4a8", "dc2b1b54", 39381472, (80.032, 95.048), (82.828, 96.330),
+        "medium-models", 8.5, 150.701)
     DEFAULT = IMAGENET1K_V2
 
 
 class RegNet_Y_16GF_Weights(WeightsEnum):
     """RegNetY-16GF ImageNet-1K weights, including the SWAG fine-tuned ones."""
-    IMAGENET1K_V1 = _v1("regnet_y_16gf-9e6ed7dd.pth", 83590140, 80.424, 95.240, "large-models",
-                        15.9, 319.49)
-    IMAGENET1K_V2 = _v2("regnet_y_16gf-3e4a00f9.pth", 83590140, 82.886, 96.328, 15.9, 319.49)
+    IMAGENET1K_V1, IMAGENET1K_V2 = _v1_v2(
+        "regnet_y_16gf", "9e6ed7dd", "3e4a00f9", 83590140, (80.424, 95.240), (82.886, 96.328),
+        "large-models", 15.9, 319.49)
     IMAGENET1K_SWAG_E2E_V1 = _swag("regnet_y_16gf_swag-43afe44d.pth", 83590140, 86.012, 98.054,
                                    46.7, 319.49, linear=False)
     IMAGENET1K_SWAG_LINEAR_V1 = _swag("regnet_y_16gf_lc_swag-f3ec0043.pth", 83590140, 83.976,
@@ -410,9 +422,9 @@ class RegNet_Y_16GF_Weights(WeightsEnum):
 
 class RegNet_Y_32GF_Weights(WeightsEnum):
     """RegNetY-32GF ImageNet-1K weights, including the SWAG fine-tuned ones."""
-    IMAGENET1K_V1 = _v1("regnet_y_32gf-4dee3f7a.pth", 145046770, 80.878, 95.340, "large-models",
-                        32.3, 554.076)
-    IMAGENET1K_V2 = _v2("regnet_y_32gf-8db6d4b5.pth", 145046770, 83.368, 96.498, 32.3, 554.076)
+    IMAGENET1K_V1, IMAGENET1K_V2 = _v1_v2(
+        "regnet_y_32gf", "4dee3f7a", "8db6d4b5", 145046770, (80.878, 95.340), (83.368, 96.498),
+        "large-models", 32.3, 554.076)
     IMAGENET1K_SWAG_E2E_V1 = _swag("regnet_y_32gf_swag-04fdfa75.pth", 145046770, 86.838, 98.362,
                                    94.8, 554.076, linear=False)
     IMAGENET1K_SWAG_LINEAR_V1 = _swag("regnet_y_32gf_lc_swag-e1583746.pth", 145046770, 84.622,
@@ -431,60 +443,57 @@ class RegNet_Y_128GF_Weights(WeightsEnum):
 
 class RegNet_X_400MF_Weights(WeightsEnum):
     """RegNetX-400MF ImageNet-1K weights (torchvision's checkpoints and reported metrics)."""
-    IMAGENET1K_V1 = _v1("regnet_x_400mf-adf1edd5.pth", 5495976, 72.834, 90.950, "small-models",
-                        0.4, 21.258)
-    IMAGENET1K_V2 = _v2("regnet_x_400mf-62229a5f.pth", 5495976, 74.864, 92.322, 0.4, 21.257,
-                        recipe=_FIXRES)
+    IMAGENET1K_V1, IMAGENET1K_V2 = _v1_v2(
+        "regnet_x_400mf", "adf1edd5", "62229a5f", 5495976, (72.834, 90.950), (74.864, 92.322),
+        "small-models", 0.4, 21.258, v2_file_size=21.257, recipe=_FIXRES)
     DEFAULT = IMAGENET1K_V2
 
 
 class RegNet_X_800MF_Weights(WeightsEnum):
     """RegNetX-800MF ImageNet-1K weights (torchvision's checkpoints and reported metrics)."""
-    IMAGENET1K_V1 = _v1("regnet_x_800mf-ad17e45c.pth", 7259656, 75.212, 92.348, "small-models",
-                        0.8, 27.945)
-    IMAGENET1K_V2 = _v2("regnet_x_800mf-94a99ebd.pth", 7259656, 77.522, 93.826, 0.8, 27.945,
-                        recipe=_FIXRES)
+    IMAGENET1K_V1, IMAGENET1K_V2 = _v1_v2(
+        "regnet_x_800mf", "ad17e45c", "94a99ebd", 7259656, (75.212, 92.348), (77.522, 93.826),
+        "small-models", 0.8, 27.945, recipe=_FIXRES)
     DEFAULT = IMAGENET1K_V2
 
 
 class RegNet_X_1_6GF_Weights(WeightsEnum):
     """RegNetX-1.6GF ImageNet-1K weights (torchvision's checkpoints and reported metrics)."""
-    IMAGENET1K_V1 = _v1("regnet_x_1_6gf-e3633e7f.pth", 9190136, 77.040, 93.440, "small-models",
-                        1.6, 35.339)
-    IMAGENET1K_V2 = _v2("regnet_x_1_6gf-a12f2b72.pth", 9190136, 79.668, 94.922, 1.6, 35.339,
-                        recipe=_FIXRES)
+    IMAGENET1K_V1, IMAGENET1K_V2 = _v1_v2(
+        "regnet_x_1_6gf", "e3633e7f", "a12f2b72", 9190136, (77.040, 93.440), (79.668, 94.922),
+        "small-models", 1.6, 35.339, recipe=_FIXRES)
     DEFAULT = IMAGENET1K_V2
 
 
 class RegNet_X_3_2GF_Weights(WeightsEnum):
     """RegNetX-3.2GF ImageNet-1K weights (torchvision's checkpoints and reported metrics)."""
-    IMAGENET1K_V1 = _v1("regnet_x_3_2gf-f342aeae.pth", 15296552, 78.364, 93.992, "medium-models",
-                        3.2, 58.756)
-    IMAGENET1K_V2 = _v2("regnet_x_3_2gf-7071aa85.pth", 15296552, 81.196, 95.430, 3.2, 58.756)
+    IMAGENET1K_V1, IMAGENET1K_V2 = _v1_v2(
+        "regnet_x_3_2gf", "f342aeae", "7071aa85", 15296552, (78.364, 93.992), (81.196, 95.430),
+        "medium-models", 3.2, 58.756)
     DEFAULT = IMAGENET1K_V2
 
 
 class RegNet_X_8GF_Weights(WeightsEnum):
     """RegNetX-8GF ImageNet-1K weights (torchvision's checkpoints and reported metrics)."""
-    IMAGENET1K_V1 = _v1("regnet_x_8gf-03ceed89.pth", 39572648, 79.344, 94.686, "medium-models",
-                        8.0, 151.456)
-    IMAGENET1K_V2 = _v2("regnet_x_8gf-2b70d774.pth", 39572648, 81.682, 95.678, 8.0, 151.456)
+    IMAGENET1K_V1, IMAGENET1K_V2 = _v1_v2(
+        "regnet_x_8gf", "03ceed89", "2b70d774", 39572648, (79.344, 94.686), (81.682, 95.678),
+        "medium-models", 8.0, 151.456)
     DEFAULT = IMAGENET1K_V2
 
 
 class RegNet_X_16GF_Weights(WeightsEnum):
     """RegNetX-16GF ImageNet-1K weights (torchvision's checkpoints and reported metrics)."""
-    IMAGENET1K_V1 = _v1("regnet_x_16gf-2007eb11.pth", 54278536, 80.058, 94.944, "medium-models",
-                        15.9, 207.627)
-    IMAGENET1K_V2 = _v2("regnet_x_16gf-ba3796d7.pth", 54278536, 82.716, 96.196, 15.9, 207.627)
+    IMAGENET1K_V1, IMAGENET1K_V2 = _v1_v2(
+        "regnet_x_16gf", "2007eb11", "ba3796d7", 54278536, (80.058, 94.944), (82.716, 96.196),
+        "medium-models", 15.9, 207.627)
     DEFAULT = IMAGENET1K_V2
 
 
 class RegNet_X_32GF_Weights(WeightsEnum):
     """RegNetX-32GF ImageNet-1K weights (torchvision's checkpoints and reported metrics)."""
-    IMAGENET1K_V1 = _v1("regnet_x_32gf-9d47f8d0.pth", 107811560, 80.622, 95.248, "large-models",
-                        31.7, 412.039)
-    IMAGENET1K_V2 = _v2("regnet_x_32gf-6eb8fdc6.pth", 107811560, 83.014, 96.288, 31.7, 412.039)
+    IMAGENET1K_V1, IMAGENET1K_V2 = _v1_v2(
+        "regnet_x_32gf", "9d47f8d0", "6eb8fdc6", 107811560, (80.622, 95.248), (83.014, 96.288),
+        "large-models", 31.7, 412.039)
     DEFAULT = IMAGENET1K_V2
 
 
