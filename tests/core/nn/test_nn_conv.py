@@ -221,11 +221,11 @@ def test_unbatched_input_is_batch_of_one():
     x, w, b = _conv_inputs(2, (1, 3, 4), 6, 3, 1)
     out = F.conv2d(t64(x[0]), t64(w), t64(b), padding=1)
     assert tuple(out.shape) == (4, 6, 6)
-    np.testing.assert_allclose(arr(out), ref_conv(x, w, b, padding=1)[0], rtol=1e-12)
+    np.testing.assert_allclose(arr(out), ref_conv(x, w, b, padding=1)[0], rtol=1e-12, atol=1e-12)
     wt = RNG.standard_normal((3, 2, 3))
     out = F.conv_transpose1d(t64(x[0, :, 0]), t64(wt), stride=2)
     np.testing.assert_allclose(arr(out), ref_conv_transpose(x[:, :, 0], wt, stride=2)[0],
-                               rtol=1e-12)
+                               rtol=1e-12, atol=1e-12)
     m = nn.Conv2d(3, 4, 3)
     xs = ember.randn(3, 5, 5)
     np.testing.assert_allclose(arr(m(xs)), arr(m(xs.unsqueeze(0))[0]), rtol=1e-6)
