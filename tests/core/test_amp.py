@@ -106,6 +106,129 @@ def test_cast_inputs_leaves_non_listed_ops_and_non_tensors():
     assert cast_inputs("matmul", a)[0] is a
 
 
+def _inputs(dtype):
+    """The probe inputs of the table below, in ``dtype`` (integer targets stay int64)."""
+    g = np.random.default_rng(0)
+
+    def t(*shape, low=-1.0, high=1.0):
+        return ember.tensor(g.uniform(low, high, shape).astype(np.float32)).to(dtype)
+
+    signs = ember.tensor([1.0, -1.0, 1.0, -1.0]).to(dtype)
+    return {
+        "x": t(4, 5), "y": t(4, 5), "p": t(4, 5, low=0.05, high=0.95), "v": t(4), "s": signs,
+        "sy": ember.tensor(np.sign(g.uniform(-1, 1, (4, 5))).astype(np.float32)).to(dtype),
+        "cls": ember.tensor([0, 3, 1, 4]), "img": t(2, 4, 3),
+        "lp": t(6, 2, 5).log_softmax(-1),
+        "labels": ember.tensor([[1, 2, -1, 0, 0]] * 4),
+    }
+
+
+# (op, call, dtype in an autocast("cpu") region for float32 inputs, for bfloat16 inputs): the
+# dtypes PyTorch 2.13 returns under torch.autocast("cpu") for the same calls
+_F32, _BF16 = ember.float32, ember.bfloat16
+_POLICY = [
+    ("cross_entropy", lambda d: F.cross_entropy(d["x"], d["cls"]), _F32, _F32),
+    ("cross_entropy_probs", lambda d: F.cross_entropy(d["x"], d["p"]), _F32, _F32),
+    ("nll_loss", lambda d: F.nll_loss(d["x"], d["cls"]), _F32, _F32),
+    ("l1_loss", lambda d: F.l1_loss(d["x"], d["y"]), _F32, _F32),
+    ("smooth_l1_loss", lambda d: F.smooth_l1_loss(d["x"], d["y"]), _F32, _F32),
+    ("huber_loss", lambda d: F.huber_loss(d["x"], d["y"]), _F32, _F32),
+    ("mse_loss", lambda d: F.mse_loss(d["x"], d["y"]), _F32, _F32),
+    ("binary_cross_entropy", lambda d: F.binary_cross_entropy(d["p"], d["p"]), _F32, _F32),
+    ("bce_with_logits", lambda d: F.binary_cross_entropy_with_logits(d["x"], d["p"]), _F32,
+     _F32),
+    ("kl_div", lambda d: F.kl_div(d["x"], d["p"], reduction="batchmean"), _F32, _F32),
+    ("soft_margin_loss", lambda d: F.soft_margin_loss(d["x"], d["sy"]), _F32, _F32),
+    ("margin_ranking_loss", lambda d: F.margin_ranking_loss(d["v"], 2 * d["v"], d["s"]), _F32,
+     _F32),
+    ("hinge_embedding_loss", lambda d: F.hinge_embedding_loss(d["x"], d["sy"]), _F32, _F32),
+    ("poisson_nll_loss", lambda d: F.poisson_nll_loss(d["x"], d["p"]), _F32, _F32),
+    ("cosine_embedding_loss", lambda d: F.cosine_embedding_loss(d["x"], d["y"], d["s"]), _F32,
+     _F32),
+    ("multilabel_margin_loss", lambda d: F.multilabel_margin_loss(d["x"], d["labels"]), _F32,
+     _F32),
+    ("multi_margin_loss", lambda d: F.multi_margin_loss(d["x"], d["cls"]), _F32, _F32),
+    ("triplet_margin_loss", lambda d: F.triplet_margin_loss(d["x"], d["y"], d["p"]), _F32,
+     _F32),
+    ("ctc_loss", lambda d: F.ctc_loss(d["lp"], ember.tensor([[1, 2], [3, 3]]), [6, 6], [2, 2]),
+     _F32, _F32),
+    # on neither list: the input's dtype
+    ("gaussian_nll_loss", lambda d: F.gaussian_nll_loss(d["x"], d["y"], d["p"]), _F32, _BF16),
+    ("multilabel_soft_margin_loss",
+     lambda d: F.multilabel_soft_margin_loss(d["x"], (d["p"] > 0.5).to(d["x"].dtype)), _F32,
+     _BF16),
+    ("triplet_margin_with_distance_loss",
+     lambda d: F.triplet_margin_with_distance_loss(d["x"], d["y"], d["p"]), _F32, _BF16),
+    # CUDA's fp32 list only (and batch_norm on no list): unchanged on CPU
+    ("softmax", lambda d: F.softmax(d["x"], -1), _F32, _BF16),
+    ("log_softmax", lambda d: F.log_softmax(d["x"], -1), _F32, _BF16),
+    ("softmin", lambda d: F.softmin(d["x"], -1), _F32, _BF16),
+    ("layer_norm", lambda d: F.layer_norm(d["x"], (5,), ember.ones(5), ember.zeros(5)), _F32,
+     _BF16),
+    ("group_norm", lambda d: F.group_norm(d["img"], 2), _F32, _BF16),
+    ("batch_norm", lambda d: F.batch_norm(d["img"], ember.zeros(4), ember.ones(4)), _F32, _BF16),
+    # CPU's lower-precision list: down to bfloat16 even from float32 (float32 weight too)
+    ("prelu", lambda d: F.prelu(d["x"], ember.tensor([0.25])), _BF16, _BF16),
+]
+
+
+@pytest.mark.parametrize("name,call,from_f32,from_bf16", _POLICY, ids=[c[0] for c in _POLICY])
+def test_op_policy_matches_pytorch(name, call, from_f32, from_bf16):
+    f32, bf16 = _inputs(ember.float32), _inputs(ember.bfloat16)
+    with ember.autocast("cpu"):
+        got_f32, got_bf16 = call(f32), call(bf16)
+    assert got_f32.dtype == from_f32 and got_bf16.dtype == from_bf16
+    # outside a region nothing changes: float32 stays float32
+    assert call(f32).dtype == _F32
+    if from_bf16 == _F32:
+        # the cast happens at the entry: the bfloat16 inputs, upcast exactly, give the float32
+        # loss computed outside autocast (not a bfloat16 loss cast up at the end)
+        up = {k: v.float() if v.is_floating_point() else v for k, v in bf16.items()}
+        np.testing.assert_allclose(got_bf16.numpy(), call(up).numpy(), rtol=1e-6, atol=1e-7)
+        assert call(bf16).dtype == _BF16  # and stays bfloat16 outside a region
+
+
+def test_autocast_region_gradients_reach_bfloat16_leaves_in_their_dtype():
+    x = ember.randn(4, 5).bfloat16().requires_grad_()
+    with ember.autocast("cpu"):
+        loss = F.cross_entropy(x, ember.tensor([0, 1, 2, 3]))
+    loss.backward()
+    assert loss.dtype == ember.float32 and x.grad.dtype == ember.bfloat16
+    # d CE / dx = (softmax(x) - onehot) / N, here from the float32 computation
+    xf = x.detach().float().numpy()
+    sm = np.exp(xf - xf.max(1, keepdims=True))
+    sm /= sm.sum(1, keepdims=True)
+    np.testing.assert_allclose(x.grad.float().numpy(), (sm - np.eye(4, 5)) / 4, atol=4e-3)
+
+
+@pytest.fixture
+def fake_cuda_region(monkeypatch):
+    """A CUDA autocast region on CPU tensors: the policy code only sees the device type."""
+    import ember.amp.autocast_mode as am
+
+    monkeypatch.setitem(am._STATE.enabled, "cuda", True)
+    monkeypatch.setattr(am._STATE, "any", True)
+    monkeypatch.setattr(am, "_device_type_of", lambda args: "cuda")
+
+
+def test_cuda_policy_keeps_softmax_and_norms_in_float32(fake_cuda_region):
+    x = ember.randn(2, 4, 3).bfloat16()
+    assert F.softmax(x, -1).dtype == ember.float32
+    assert F.log_softmax(x, -1).dtype == ember.float32
+    assert F.layer_norm(x, (3,)).dtype == ember.float32
+    assert F.group_norm(x, 2).dtype == ember.float32
+    assert F.batch_norm(x, None, None, training=True).dtype == ember.bfloat16
+    assert F.l1_loss(x, x).dtype == ember.float32
+    assert (x.float() @ x.float().transpose(1, 2)).dtype == ember.float16
+    # deliberately not wired (hot elementwise paths): exp keeps bfloat16 in Ember
+    assert x.exp().dtype == ember.bfloat16
+    # PyTorch bans binary_cross_entropy under CUDA autocast
+    p = ember.rand(3)
+    with pytest.raises(RuntimeError, match="binary_cross_entropy_with_logits"):
+        F.binary_cross_entropy(p, p)
+    assert F.binary_cross_entropy_with_logits(p.bfloat16(), p).dtype == ember.float32
+
+
 # --- GradScaler -------------------------------------------------------------------------------
 
 

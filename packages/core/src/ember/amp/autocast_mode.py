@@ -5,8 +5,21 @@ tensor arguments cast to the region's lower dtype (float16 on CUDA, bfloat16 on 
 default), and those in :data:`FP32` run in float32; every other op runs in its inputs' dtype.
 float64 tensors are never cast (as in PyTorch, whose casts skip double). The op lists follow
 PyTorch's ``aten/src/ATen/autocast_mode.cpp`` (CUDA and CPU lists, behaviour checked against
-PyTorch 2.13's CPU build): on CPU only matmul-like ops and convolutions go down and mainly the
-losses go up; on CUDA softmax, sums, exp/log and norms are also kept in float32.
+PyTorch 2.13's CPU build): on CPU only matmul-like ops, convolutions and prelu go down and mainly
+the losses go up; on CUDA softmax, log_softmax, layer_norm, group_norm, sums, exp/log and norms
+are also kept in float32. ``binary_cross_entropy`` is refused in a CUDA region, as in PyTorch
+(use ``binary_cross_entropy_with_logits``).
+
+Wired today: matmul/mm/bmm/einsum/addmm/baddbmm/addbmm, linear, conv*, prelu, every loss of
+:data:`_LOSSES`, softmax/log_softmax (and softmin, which is softmax(-x) in PyTorch) and
+layer_norm/group_norm. ``batch_norm``, ``instance_norm``, ``rms_norm``, gaussian_nll_loss,
+multilabel_soft_margin_loss and triplet_margin_with_distance_loss are on neither list (they
+keep their input's dtype, as in PyTorch).
+
+Deliberate difference: the elementwise unary/binary ops and reductions of CUDA's fp32 list
+(exp, log, pow, softplus, sum, cumsum, norm...) do NOT call :func:`cast_inputs`. They are
+Ember's hot paths, and the difference only matters for float16/bfloat16 tensors in a CUDA
+region (where PyTorch would return float32); on CPU none of them is listed.
 
 Ops opt in with one line at their public entry point::
 
@@ -49,7 +62,8 @@ FP32 = {
     "cpu": frozenset(_LOSSES | {"cdist", "prod", "trace", "cholesky", "cholesky_inverse",
                                 "cholesky_solve", "inverse", "lu_solve", "orgqr", "ormqr",
                                 "pinverse", "quantile", "nanquantile", "stft", "grid_sample"}),
-    "cuda": frozenset(_LOSSES | {
+    # binary_cross_entropy is banned on CUDA (see _BANNED), so it is not on CUDA's list
+    "cuda": frozenset(_LOSSES - {"binary_cross_entropy"} | {
         "acos", "asin", "cosh", "erfinv", "exp", "expm1", "log", "log10", "log2", "log1p",
         "reciprocal", "rsqrt", "sinh", "tan", "pow", "softplus", "layer_norm", "group_norm",
         "norm", "frobenius_norm", "nuclear_norm", "cosine_similarity", "dist", "pdist",
@@ -57,6 +71,18 @@ FP32 = {
         "prod",
     }),
 }
+
+#: Ops that raise in a region, per device type (PyTorch's ``banned`` policy: float16 cannot
+#: represent the clamped log of binary_cross_entropy safely).
+_BANNED = {"cpu": frozenset(), "cuda": frozenset({"binary_cross_entropy"})}
+_BANNED_MESSAGE = (
+    "ember.nn.functional.binary_cross_entropy and ember.nn.BCELoss are unsafe to autocast.\n"
+    "Many models use a sigmoid layer right before the binary cross entropy layer.\n"
+    "In this case, combine the two layers using "
+    "ember.nn.functional.binary_cross_entropy_with_logits\n"
+    "or ember.nn.BCEWithLogitsLoss.  binary_cross_entropy_with_logits and BCEWithLogits are\n"
+    "safe to autocast."
+)
 
 _DEFAULT_DTYPE = {"cpu": dt.bfloat16, "cuda": dt.float16}
 _SUPPORTED = {"cpu": (dt.bfloat16, dt.float16), "cuda": (dt.float16, dt.bfloat16, dt.float32)}
@@ -133,6 +159,8 @@ def cast_inputs(op: str, *args):
         dtype = _STATE.dtype[device_type]
     elif op in FP32[device_type]:
         dtype = dt.float32
+    elif op in _BANNED[device_type]:
+        raise RuntimeError(_BANNED_MESSAGE)
     else:
         return args
     return tuple(_cast(a, dtype) for a in args)

@@ -19,6 +19,7 @@ import numpy as np
 
 from ... import _dtype as dt
 from ..._tensor import Tensor
+from ...amp.autocast_mode import cast_inputs
 from ...ops._util import inplace as _inplace
 from ...ops._util import normalize_dim, register_methods
 from ...ops.unary import relu as _relu_op
@@ -69,6 +70,10 @@ def _get_softmax_dim(name: str, ndim: int, stacklevel: int) -> int:
 
 
 def _softmax(name: str, input: Tensor, dim, stacklevel: int, dtype, log: bool) -> Tensor:
+    # autocast (CUDA's fp32 list; softmin is softmax(-x) there too). PyTorch skips the cast
+    # when dtype= is given; casting first gives the same result (float16/bfloat16 -> float32
+    # is exact, so the one rounding to dtype is unchanged)
+    (input,) = cast_inputs("log_softmax" if log else "softmax", input)
     if dim is None:
         dim = _get_softmax_dim(name, input._data.ndim, stacklevel + 1)
     if dtype is not None:
@@ -190,6 +195,7 @@ def prelu(input: Tensor, weight: Tensor) -> Tensor:
     Returns:
         A tensor of ``input``'s shape, differentiable in ``input`` and ``weight``.
     """
+    input, weight = cast_inputs("prelu", input, weight)
     a, w = input._data, weight._data
     if w.ndim > 1:
         raise RuntimeError(

@@ -180,6 +180,7 @@ def l1_loss(
     """
     from ...ops.unary import abs
 
+    input, target = cast_inputs("l1_loss", input, target)
     reduction = _regression_args("l1_loss", input, target, size_average, reduce, reduction)
     loss = abs(input - target)
     if weight is not None:
@@ -209,6 +210,7 @@ def smooth_l1_loss(
         raise RuntimeError(
             f"smooth_l1_loss does not support negative values for beta. (got beta={beta})"
         )
+    input, target = cast_inputs("smooth_l1_loss", input, target)
     reduction = _regression_args("smooth_l1_loss", input, target, size_average, reduce, reduction)
     d = abs(input - target)
     if beta == 0:
@@ -238,6 +240,7 @@ def huber_loss(
         raise RuntimeError(
             f"huber_loss does not support non-positive values for delta. (got delta={delta})"
         )
+    input, target = cast_inputs("huber_loss", input, target)
     reduction = _regression_args("huber_loss", input, target, None, None, reduction)
     d = abs(input - target)
     loss = where(d < delta, 0.5 * d * d, delta * (d - 0.5 * delta))
@@ -273,6 +276,7 @@ def kl_div(
     from ...ops.arith import xlogy
     from ...ops.unary import exp
 
+    input, target = cast_inputs("kl_div", input, target)
     if size_average is not None or reduce is not None:
         reduction = _legacy_reduction(size_average, reduce)
     else:
@@ -318,6 +322,7 @@ def poisson_nll_loss(
     from ...ops.compare import where
     from ...ops.unary import exp, log
 
+    input, target = cast_inputs("poisson_nll_loss", input, target)
     reduction = _reduction(size_average, reduce, reduction)
     if log_input:
         loss = exp(input) - target * input

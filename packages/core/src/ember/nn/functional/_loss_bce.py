@@ -8,6 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..._tensor import Tensor, _make
+from ...amp.autocast_mode import cast_inputs
 from ...autograd.function import Function
 from ...ops._util import grad_for, xp_of
 from ._loss_util import (
@@ -109,6 +110,7 @@ def binary_cross_entropy(
         >>> F.binary_cross_entropy(ember.tensor([0.9, 0.2]), ember.tensor([1.0, 0.0]))
         tensor(0.1643)
     """
+    input, target, weight = cast_inputs("binary_cross_entropy", input, target, weight)
     reduction = _reduction(size_average, reduce, reduction)
     if tuple(target.shape) != tuple(input.shape):
         raise ValueError(
@@ -196,6 +198,9 @@ def binary_cross_entropy_with_logits(
         >>> F.binary_cross_entropy_with_logits(ember.tensor([2.0, -1.0]), ember.tensor([1.0, 0.0]))
         tensor(0.2201)
     """
+    input, target, weight, pos_weight = cast_inputs(
+        "binary_cross_entropy_with_logits", input, target, weight, pos_weight
+    )
     reduction = _reduction(size_average, reduce, reduction)
     if tuple(target.shape) != tuple(input.shape):
         raise ValueError(

@@ -13,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..._tensor import Tensor, _make
+from ...amp.autocast_mode import cast_inputs
 from ...autograd.function import Function
 from ...autograd.grad_mode import STATE
 from ...ops._util import xp_of
@@ -298,6 +299,7 @@ def nll_loss(
         >>> F.nll_loss(logp, ember.tensor([0, 1]))
         tensor(0.3000)
     """
+    input, target, weight = cast_inputs("nll_loss", input, target, weight)
     reduction = _reduction(size_average, reduce, reduction)
     _require_float("nll_loss", input)
     _check_class_layout("nll_loss", input, target)
@@ -343,6 +345,7 @@ def cross_entropy(
         >>> F.cross_entropy(ember.tensor([[2.0, 0.0, 0.0]]), ember.tensor([0]))
         tensor(0.2395)
     """
+    input, target, weight = cast_inputs("cross_entropy", input, target, weight)
     reduction = _reduction(size_average, reduce, reduction)
     if not 0.0 <= label_smoothing <= 1.0:
         raise RuntimeError(f"label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing}")

@@ -11,6 +11,7 @@ import numpy as np
 
 from ..._device import device_of, move_array
 from ..._tensor import Tensor, _make
+from ...amp.autocast_mode import cast_inputs
 from ...autograd.function import Function
 from ...autograd.grad_mode import STATE
 from ...ops._util import xp_of
@@ -261,6 +262,7 @@ def ctc_loss(
         >>> targets = ember.randint(1, 20, (16, 30))
         >>> F.ctc_loss(lp, targets, [50] * 16, [30] * 16)  # doctest: +SKIP
     """
+    (log_probs,) = cast_inputs("ctc_loss", log_probs)
     op = "ctc_loss"
     reduction = _check_reduction(reduction)
     if log_probs.ndim not in (2, 3):

@@ -8,6 +8,7 @@ Each is a composite of differentiable ops, so gradients of every order come for 
 from __future__ import annotations
 
 from ..._tensor import Tensor, _make
+from ...amp.autocast_mode import cast_inputs
 from ...ops._util import xp_of
 from ._loss_util import _REDUCTIONS, _log_sigmoid, _reduce, _reduction
 
@@ -50,6 +51,7 @@ def cosine_embedding_loss(
     from ...ops.compare import clamp_min, where
     from ...ops.unary import sqrt
 
+    input1, input2, target = cast_inputs("cosine_embedding_loss", input1, input2, target)
     reduction = _legacy(size_average, reduce, reduction)
     tdim = target.ndim
     if tdim not in (0, 1):
@@ -91,6 +93,7 @@ def margin_ranking_loss(
     """
     from ...ops.compare import clamp_min
 
+    input1, input2, target = cast_inputs("margin_ranking_loss", input1, input2, target)
     reduction = _legacy(size_average, reduce, reduction)
     if input1.ndim != input2.ndim or input1.ndim != target.ndim:
         raise RuntimeError(
@@ -117,6 +120,7 @@ def hinge_embedding_loss(
     """
     from ...ops.compare import clamp_min, where
 
+    input, target = cast_inputs("hinge_embedding_loss", input, target)
     reduction = _legacy(size_average, reduce, reduction)
     loss = where(target != 1, clamp_min(margin - input, 0), 0.0) + where(target != -1, input, 0.0)
     return _reduce(loss, reduction)
@@ -138,6 +142,7 @@ def soft_margin_loss(
         >>> F.soft_margin_loss(ember.tensor([0.0]), ember.tensor([1.0]))
         tensor(0.6931)
     """
+    input, target = cast_inputs("soft_margin_loss", input, target)
     reduction = _legacy(size_average, reduce, reduction)
     return _reduce(-_log_sigmoid(target * input), reduction)
 
@@ -193,6 +198,7 @@ def multi_margin_loss(
     """
     from ...ops.compare import clamp_min, where
 
+    input, target, weight = cast_inputs("multi_margin_loss", input, target, weight)
     reduction = _reduction(size_average, reduce, reduction)
     if p not in (1, 2):
         raise ValueError("only p == 1 and p == 2 supported")
@@ -249,6 +255,7 @@ def multilabel_margin_loss(
     """
     from ...ops.compare import clamp_min
 
+    input, target = cast_inputs("multilabel_margin_loss", input, target)
     reduction = _reduction(size_average, reduce, reduction)
     if input.ndim not in (1, 2) or tuple(target.shape) != tuple(input.shape):
         raise RuntimeError(
@@ -305,6 +312,9 @@ def triplet_margin_loss(
         >>> F.triplet_margin_loss(a, pos, neg)
         tensor(0.)
     """
+    anchor, positive, negative = cast_inputs(
+        "triplet_margin_loss", anchor, positive, negative
+    )
     reduction = _reduction(size_average, reduce, reduction)
     if margin <= 0:
         raise ValueError(f"margin must be greater than 0, got {margin}")

@@ -14,6 +14,7 @@ import numbers
 import numpy as np
 
 from ..._tensor import Tensor, _make
+from ...amp.autocast_mode import cast_inputs
 from ...ops._util import xp_of
 from ._normalize_op import _bump_version, _compute_dtype, _Normalize
 
@@ -247,6 +248,7 @@ def layer_norm(
         >>> y = F.layer_norm(ember.randn(2, 5, 8), (8,))
         >>> y.mean(-1)      # ~0 for every (batch, position)
     """
+    input, weight, bias = cast_inputs("layer_norm", input, weight, bias)
     shape = _normalized_shape(normalized_shape)
     _check_normalized(input, shape, weight, bias, "layer_norm")
     _check_float(input, "layer_norm")
@@ -274,6 +276,7 @@ def group_norm(
         >>> F.group_norm(ember.randn(2, 6, 4, 4), 3).shape
         ember.Size([2, 6, 4, 4])
     """
+    input, weight, bias = cast_inputs("group_norm", input, weight, bias)
     if input.ndim < 2:
         raise RuntimeError(
             f"group_norm: Expected at least 2 dimensions for input tensor but received "
