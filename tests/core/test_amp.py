@@ -332,3 +332,18 @@ def test_disabled_scaler_is_pass_through():
     if not ember.cuda.is_available():
         with pytest.warns(UserWarning, match="CUDA is not available"):
             assert not GradScaler().is_enabled()
+
+
+def test_attention_distance_and_grid_sample_follow_the_cpu_lists():
+    # dtypes PyTorch 2.13 returns inside torch.autocast("cpu") (recorded with the reference
+    # build): attention computes in bfloat16, cdist and grid_sample in float32
+    import ember.nn.functional as F
+
+    q = ember.randn(1, 2, 4, 8)
+    image, grid = ember.randn(1, 1, 4, 4).bfloat16(), ember.zeros(1, 4, 4, 2).bfloat16()
+    with ember.autocast("cpu"):
+        assert F.scaled_dot_product_attention(q, q, q).dtype == ember.bfloat16
+        assert ember.cdist(q[0].bfloat16(), q[0].bfloat16()).dtype == ember.float32
+        assert F.grid_sample(image, grid, align_corners=False).dtype == ember.float32
+    assert F.scaled_dot_product_attention(q, q, q).dtype == ember.float32
+    assert F.grid_sample(image, grid, align_corners=False).dtype == ember.bfloat16

@@ -24,6 +24,7 @@ import numpy as np
 
 from ... import _dtype as dt
 from ..._tensor import Tensor, _make
+from ...amp.autocast_mode import cast_inputs
 from ...autograd.function import Function
 from ...autograd.grad_mode import STATE
 from ...ops._quiet import Quiet
@@ -352,6 +353,8 @@ def scaled_dot_product_attention(
         >>> F.scaled_dot_product_attention(q, k, v, is_causal=True).shape
         ember.Size([2, 4, 5, 3])
     """
+    query, key, value, attn_mask = cast_inputs("scaled_dot_product_attention", query, key,
+                                               value, attn_mask)
     _check_sdpa(query, key, value, attn_mask, dropout_p, is_causal)
     L, E = query._data.shape[-2:]
     S = key._data.shape[-2]

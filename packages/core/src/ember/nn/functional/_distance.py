@@ -9,6 +9,7 @@ gradients rather than NaN.
 from __future__ import annotations
 
 from ..._tensor import Tensor, _make
+from ...amp.autocast_mode import cast_inputs
 
 __all__ = ["pairwise_distance", "cosine_similarity", "normalize", "pdist", "cdist"]
 
@@ -171,6 +172,8 @@ def cdist(
     """
     from ...ops.compare import clamp_min
     from ...ops.linalg import matmul
+
+    x1, x2 = cast_inputs("cdist", x1, x2)
     from ...ops.norm import norm
 
     modes = ("use_mm_for_euclid_dist_if_necessary", "use_mm_for_euclid_dist",

@@ -13,6 +13,7 @@ import warnings
 import numpy as np
 
 from ..._tensor import Tensor, _make
+from ...amp.autocast_mode import cast_inputs
 from ...ops._util import xp_of
 from ._pool_base import _is_float
 from ._pooling import _GatherFlat
@@ -136,6 +137,7 @@ def grid_sample(input: Tensor, grid: Tensor, mode: str = "bilinear",
         (N, C, *grid.shape[1:-1]); differentiable w.r.t. input and grid (the nearest mode has
         a zero gradient w.r.t. grid).
     """
+    input, grid = cast_inputs("grid_sample", input, grid)
     if mode not in ("bilinear", "nearest", "bicubic"):
         raise ValueError(f"nn.functional.grid_sample(): expected mode to be 'bilinear', "
                          f"'nearest' or 'bicubic', but got: '{mode}'")
