@@ -22,6 +22,9 @@ from emberaudio.models._torchaudio_wav2vec2 import (
     wav2vec2_xlsr_1b,
     wav2vec2_xlsr_2b,
     wav2vec2_xlsr_300m,
+    wavlm_base,
+    wavlm_large,
+    wavlm_model,
 )
 from emberaudio.models.conv_tasnet import ConvTasNet, conv_tasnet_base
 from emberaudio.models.deepspeech import DeepSpeech
@@ -403,3 +406,124 @@ def test_wav2vec2_base_builds_published_shapes():
     assert tuple(sd["encoder.transformer.pos_conv_embed.conv.parametrizations.weight."
                     "original1"].shape) == (768, 48, 128)
     assert tuple(sd["aux.weight"].shape) == (29, 768)
+
+
+# -- WavLM factories --------------------------------------------------------------------------
+
+def _tiny_wavlm(mode="group_norm", norm_first=False, aux=5, conv_bias=False):
+    return wavlm_model(mode, _CONV, conv_bias, 16, 0.0, 4, 2, 2, 2, 16, 20, 0.0, 32, 0.0, 0.0,
+                       norm_first, 0.0, aux)
+
+
+def test_wavlm_model_signature_literal():
+    # torchaudio/models/wav2vec2/model.py: wavlm_model's 18 positional parameters, in order
+    assert list(inspect.signature(wavlm_model).parameters) == [
+        "extractor_mode", "extractor_conv_layer_config", "extractor_conv_bias",
+        "encoder_embed_dim", "encoder_projection_dropout", "encoder_pos_conv_kernel",
+        "encoder_pos_conv_groups", "encoder_num_layers", "encoder_num_heads",
+        "encoder_num_buckets", "encoder_max_distance", "encoder_attention_dropout",
+        "encoder_ff_interm_features", "encoder_ff_interm_dropout", "encoder_dropout",
+        "encoder_layer_norm_first", "encoder_layer_drop", "aux_num_out"]
+    assert all(p.default is inspect.Parameter.empty
+               for p in inspect.signature(wavlm_model).parameters.values())
+
+
+@pytest.mark.parametrize("factory,arch,dropouts", [
+    (wavlm_base, ("group_norm", 768, 12, 12, 3072, False), (0.1, 0.1, 0.1, 0.1, 0.1)),
+    (wavlm_large, ("layer_norm", 1024, 24, 16, 4096, True), (0.1, 0.1, 0.0, 0.1, 0.1)),
+], ids=["base", "large"])
+def test_wavlm_factory_signatures_and_arguments(factory, arch, dropouts, monkeypatch):
+    names = ["encoder_projection_dropout", "encoder_attention_dropout",
+             "encoder_ff_interm_dropout", "encoder_dropout", "encoder_layer_drop",
+             "aux_num_out"]
+    sig = inspect.signature(factory)
+    assert list(sig.parameters) == names
+    assert tuple(sig.parameters[n].default for n in names) == dropouts + (None,)
+    calls = []
+    monkeypatch.setattr(ta_w2v, "wavlm_model", lambda *a: calls.append(a))
+    factory(0.01, 0.02, 0.03, 0.04, 0.05, aux_num_out=29)
+    (a,) = calls
+    mode, conv, bias, embed, proj, kernel, groups, layers, heads, buckets, dist, attn, ff, ffd, \
+        drop, nf, ld, aux = a
+    assert (mode, embed, layers, heads, ff, nf) == arch
+    assert (conv, bias, kernel, groups, buckets, dist, aux) == (None, False, 128, 16, 320, 800,
+                                                                 29)
+    assert (proj, attn, ffd, drop, ld) == (0.01, 0.02, 0.03, 0.04, 0.05)
+
+
+def test_wavlm_model_torchaudio_keys():
+    # torchaudio's WavLMSelfAttention: a torch MultiheadAttention ``attention`` (fused
+    # in_proj), gru_rel_pos_linear / gru_rel_pos_const in every layer, rel_attn_embed in the
+    # first one only; everything else as wav2vec2_model's.
+    def layer(i):
+        pre = f"encoder.transformer.layers.{i}."
+        att = pre + "attention."
+        return [att + "attention.in_proj_weight", att + "attention.in_proj_bias",
+                att + "attention.out_proj.weight", att + "attention.out_proj.bias",
+                att + "gru_rel_pos_linear.weight", att + "gru_rel_pos_linear.bias",
+                att + "gru_rel_pos_const"] + ([att + "rel_attn_embed.weight"] if i == 0 else []) \
+            + [k for k in _layer_keys(i) if ".attention." not in k]
+
+    expected = [
+        "feature_extractor.conv_layers.0.conv.weight",
+        "feature_extractor.conv_layers.0.layer_norm.weight",
+        "feature_extractor.conv_layers.0.layer_norm.bias",
+        "feature_extractor.conv_layers.1.conv.weight",
+        "encoder.feature_projection.layer_norm.weight",
+        "encoder.feature_projection.layer_norm.bias",
+        "encoder.feature_projection.projection.weight",
+        "encoder.feature_projection.projection.bias",
+        "encoder.transformer.pos_conv_embed.conv.bias",
+        "encoder.transformer.pos_conv_embed.conv.parametrizations.weight.original0",
+        "encoder.transformer.pos_conv_embed.conv.parametrizations.weight.original1",
+        "encoder.transformer.layer_norm.weight", "encoder.transformer.layer_norm.bias",
+        *layer(0), *layer(1), "aux.weight", "aux.bias"]
+    model = _tiny_wavlm()
+    sd = model.state_dict()
+    assert sorted(sd) == sorted(expected)
+    att = "encoder.transformer.layers.0.attention."
+    # (3 * embed, embed) fused q, k, v; (buckets, heads) table; (head_dim, 8) gate; (1, H, 1, 1)
+    assert tuple(sd[att + "attention.in_proj_weight"].shape) == (48, 16)
+    assert tuple(sd[att + "rel_attn_embed.weight"].shape) == (16, 2)
+    assert tuple(sd[att + "gru_rel_pos_linear.weight"].shape) == (8, 8)
+    assert tuple(sd[att + "gru_rel_pos_const"].shape) == (1, 2, 1, 1)
+    assert tuple(sd["aux.weight"].shape) == (5, 16)
+    assert isinstance(model, ta_w2v.TorchaudioWavLMModel) and model.aux is model.model.lm_head
+    assert _tiny_wavlm(aux=None).aux is None
+    with pytest.raises(ValueError, match="wavlm_model: extractor_mode must be"):
+        wavlm_model("batch_norm", _CONV, False, 16, 0.0, 4, 2, 2, 2, 16, 20, 0.0, 32, 0.0,
+                    0.0, False, 0.0, None)
+
+
+@pytest.mark.parametrize("mode,norm_first,aux", [("group_norm", False, 5),
+                                                  ("layer_norm", True, None)])
+def test_wavlm_factory_forward_equals_hf_model(mode, norm_first, aux):
+    from emberaudio.models.wavlm import WavLMConfig, WavLMForCTC, WavLMModel
+    from emberaudio.pipelines._wavlm_bundles import import_torchaudio_wavlm_state_dict
+
+    model = _tiny_wavlm(mode, norm_first, aux, conv_bias=norm_first).double().eval()
+    _randomise(model, seed=11)
+    config = WavLMConfig(
+        vocab_size=aux or 32, hidden_size=16, num_hidden_layers=2, num_attention_heads=2,
+        intermediate_size=32, conv_dim=[8, 8], conv_kernel=[10, 3], conv_stride=[5, 2],
+        conv_bias=norm_first, num_conv_pos_embeddings=4, num_conv_pos_embedding_groups=2,
+        num_buckets=16, max_bucket_distance=20, feat_extract_norm=mode.removesuffix("_norm"),
+        do_stable_layer_norm=norm_first, apply_spec_augment=False, mask_time_prob=0.0,
+        final_dropout=0.0)
+    hf = (WavLMForCTC if aux else WavLMModel)(config).double().eval()
+    hf.load_state_dict(import_torchaudio_wavlm_state_dict(model.state_dict(),
+                                                          "wavlm" if aux else ""))
+    x = ember.randn(2, 400, dtype=ember.float64)
+    out, lengths = model(x)
+    ref = hf(x)
+    ref = ref.logits if aux else ref.last_hidden_state
+    assert lengths is None and out.shape == (2, 39, aux or 16)
+    np.testing.assert_allclose(out.detach().numpy(), ref.detach().numpy(), rtol=1e-10, atol=1e-10)
+    _, frames = model(x, ember.tensor([400, 123]))
+    assert frames.tolist() == [39, ((123 - 10) // 5 + 1 - 3) // 2 + 1]
+    feats, _ = model.extract_features(x)
+    assert len(feats) == 2 and feats[-1].shape == (2, 39, 16)
+    # the state_dict round-trips through torchaudio's names into a fresh model
+    fresh = _tiny_wavlm(mode, norm_first, aux, conv_bias=norm_first).double().eval()
+    fresh.load_state_dict(model.state_dict())
+    np.testing.assert_array_equal(fresh(x)[0].detach().numpy(), out.detach().numpy())

@@ -203,6 +203,47 @@ def test_lazy_gradcheck_after_materialisation():
     assert gradcheck(lambda x, w, b: m(x), (x, m.weight, m.bias))
 
 
+@pytest.mark.parametrize("make, x_shape, w_shape", [
+    (lambda: nn.LazyLinear(3), (2, 5), (3, 5)),
+    (lambda: nn.LazyConv2d(4, 3), (1, 2, 5, 5), (4, 2, 3, 3)),
+], ids=["LazyLinear", "LazyConv2d"])
+def test_lazy_state_dict_keeps_uninitialized_entries(make, x_shape, w_shape):
+    # PyTorch: an unused lazy module's state_dict (keep_vars=False too) holds the
+    # UninitializedParameter objects themselves, not (0,)-shaped plain tensors
+    src = make()
+    for keep_vars in (False, True):
+        sd = src.state_dict(keep_vars=keep_vars)
+        assert list(sd) == ["weight", "bias"]
+        assert all(type(v) is UninitializedParameter for v in sd.values())
+        assert sd["weight"] is src.weight
+    # loading it into another unused lazy module: no-op, it stays lazy ...
+    dst = make()
+    cls = type(dst)
+    result = dst.load_state_dict(src.state_dict())
+    assert result.missing_keys == [] and result.unexpected_keys == []
+    assert dst.has_uninitialized_params() and type(dst) is cls and is_lazy(dst.weight)
+    # ... and materialises from the first input, as a fresh one would
+    y = dst(ember.randn(*x_shape))
+    assert tuple(dst.weight.shape) == w_shape and not is_lazy(dst.bias)
+    assert type(dst) is not cls and y.shape[0] == x_shape[0]
+    assert np.isfinite(values(dst.weight)).all() and np.abs(values(dst.weight)).max() > 0
+    # a lazy entry into a materialised module is refused, with PyTorch's message
+    with pytest.raises(RuntimeError, match="Can't access the shape of an uninitialized"):
+        dst.load_state_dict(make().state_dict())
+    # nested: the keys keep their prefix, the values stay placeholders
+    outer = nn.Sequential(make())
+    assert all(is_lazy(v) for v in outer.state_dict().values())
+    assert list(outer.state_dict()) == ["0.weight", "0.bias"]
+
+
+def test_uninitialized_detach_refused():
+    # PyTorch raises ValueError for detach (and most ops) on a placeholder
+    with pytest.raises(ValueError, match="uninitialized parameter in UninitializedParameter"):
+        UninitializedParameter().detach()
+    with pytest.raises(ValueError, match="uninitialized parameter in UninitializedBuffer"):
+        UninitializedBuffer().detach()
+
+
 # =============================================================================================
 # Fractional max pooling
 # =============================================================================================

@@ -10,7 +10,7 @@
   ``save_pretrained``), base and large configurations.
 - :class:`Conformer`: torchaudio's Conformer encoder (same arguments and state_dict names).
 - torchaudio's :class:`Wav2Letter`, :class:`DeepSpeech`, :class:`ConvTasNet` and the
-  ``wav2vec2_*`` / ``hubert_*`` factories (torchaudio's forward and state_dict names;
+  ``wav2vec2_*`` / ``hubert_*`` / ``wavlm_*`` factories (torchaudio's forward and state_dict names;
   :class:`TorchaudioWav2Vec2Model`, as ``Wav2Vec2Model`` names the Hugging Face class here).
 - :class:`CTCSpeechModel`: a small log-mel + conv + BiGRU acoustic model for CTC training;
   :mod:`emberaudio.models.decoder`: greedy and beam-search (lexicon) CTC decoding.
@@ -35,6 +35,9 @@ from ._torchaudio_wav2vec2 import (
     wav2vec2_xlsr_1b,
     wav2vec2_xlsr_2b,
     wav2vec2_xlsr_300m,
+    wavlm_base,
+    wavlm_large,
+    wavlm_model,
 )
 from .ast import ASTConfig, ASTFeatureExtractor, ASTForAudioClassification, ASTModel
 from .ast_classifier import ASTClassifier
@@ -71,7 +74,7 @@ __all__ = [
     "conv_tasnet_base", "ctc_beam_search_decoder", "ctc_greedy_decode", "get_model", "hubert_base",
     "hubert_large", "hubert_xlarge", "list_models", "wav2vec2_base", "wav2vec2_large",
     "wav2vec2_large_lv60k", "wav2vec2_model", "wav2vec2_xlsr_1b", "wav2vec2_xlsr_2b",
-    "wav2vec2_xlsr_300m",
+    "wav2vec2_xlsr_300m", "wavlm_base", "wavlm_large", "wavlm_model",
 ]
 
 _MODELS = {"ast": ASTClassifier, "m5": M5, "spectrogram-cnn": SpectrogramCNN}

@@ -1,5 +1,5 @@
-"""torchaudio's Wav2Vec2 / HuBERT model factories (``torchaudio.models.wav2vec2_model``,
-``wav2vec2_base`` ... ``hubert_xlarge``).
+"""torchaudio's Wav2Vec2 / HuBERT / WavLM model factories (``torchaudio.models.wav2vec2_model``,
+``wav2vec2_base`` ... ``hubert_xlarge``, ``wavlm_model``, ``wavlm_base``, ``wavlm_large``).
 
 The network is the Hugging Face-named one of :mod:`.wav2vec2` / :mod:`.hubert` (one
 implementation), wrapped in :class:`~emberaudio.pipelines.Wav2Vec2BundleModel` for
@@ -24,11 +24,13 @@ from ember import nn
 
 from ..pipelines._key_conversion import export_torchaudio_state_dict, import_torchaudio_state_dict
 from ..pipelines._wav2vec2_bundles import Wav2Vec2BundleModel, _hf_model, _use_torchaudio_names
+from ..pipelines._wavlm_bundles import WavLMBundleModel, _wavlm_config
 
 __all__ = [
-    "TorchaudioWav2Vec2Model", "hubert_base", "hubert_large", "hubert_xlarge", "wav2vec2_base",
+    "TorchaudioWav2Vec2Model", "TorchaudioWavLMModel", "hubert_base", "hubert_large",
+    "hubert_xlarge", "wav2vec2_base",
     "wav2vec2_large", "wav2vec2_large_lv60k", "wav2vec2_model", "wav2vec2_xlsr_1b",
-    "wav2vec2_xlsr_2b", "wav2vec2_xlsr_300m",
+    "wav2vec2_xlsr_2b", "wav2vec2_xlsr_300m", "wavlm_base", "wavlm_large", "wavlm_model",
 ]
 
 _DEFAULT_CONV = [(512, 10, 5)] + [(512, 3, 2)] * 4 + [(512, 2, 2)] * 2
@@ -199,3 +201,111 @@ hubert_large = _factory("hubert_large", '"large" HuBERT',
 hubert_xlarge = _factory("hubert_xlarge", '"extra large" HuBERT',
                          "LayerNorm extractor without conv biases, pre-norm, 1280 x 48 layers",
                          ("layer_norm", False) + _XL_1280, (0.0, 0.0, 0.0, 0.0, 0.0))
+
+
+# -- WavLM -----------------------------------------------------------------------------------
+
+class TorchaudioWavLMModel(WavLMBundleModel):
+    """What :func:`wavlm_model`, :func:`wavlm_base` and :func:`wavlm_large` return: the
+    pipelines' :class:`~emberaudio.pipelines.WavLMBundleModel` (torchaudio's ``forward
+    (waveforms, lengths) -> (x, lengths)`` and ``extract_features``, torchaudio's WavLM
+    state_dict names with the fused ``attention.in_proj_weight``) plus torchaudio's ``aux``.
+
+    Args:
+        model: :class:`~emberaudio.models.wavlm.WavLMModel` or ``WavLMForCTC``, kept as
+            ``.model``.
+        normalize_waveform: layer-normalise the input first (``False`` for the factories).
+    """
+
+    aux = TorchaudioWav2Vec2Model.aux  # the same property: the CTC head ``lm_head`` or None
+
+
+def wavlm_model(extractor_mode: str, extractor_conv_layer_config, extractor_conv_bias: bool,
+                encoder_embed_dim: int, encoder_projection_dropout: float,
+                encoder_pos_conv_kernel: int, encoder_pos_conv_groups: int,
+                encoder_num_layers: int, encoder_num_heads: int, encoder_num_buckets: int,
+                encoder_max_distance: int, encoder_attention_dropout: float,
+                encoder_ff_interm_features: int, encoder_ff_interm_dropout: float,
+                encoder_dropout: float, encoder_layer_norm_first: bool,
+                encoder_layer_drop: float, aux_num_out: int | None) -> TorchaudioWavLMModel:
+    """Build a custom WavLM model (``torchaudio.models.wavlm_model``, the same arguments in
+    the same order): :func:`wav2vec2_model`'s plus the gated relative position bias.
+
+    Args:
+        encoder_num_buckets: relative-position buckets of the first layer's bias table.
+        encoder_max_distance: distance (frames) at which the log-spaced buckets saturate.
+        others: see :func:`wav2vec2_model`.
+
+    Returns:
+        :class:`TorchaudioWavLMModel` over :class:`~emberaudio.models.wavlm.WavLMModel`
+        (``WavLMForCTC`` with ``aux_num_out``); ``forward(waveforms, lengths=None)`` gives
+        ``(x, lengths)`` as :func:`wav2vec2_model`'s model does.
+
+    Raises:
+        ValueError: an unknown ``extractor_mode``.
+
+    Example:
+        >>> model = wavlm_model("group_norm", [(8, 10, 5), (8, 3, 2)], False, 16, 0.0, 4, 2,
+        ...                     2, 2, 16, 32, 0.0, 32, 0.0, 0.0, False, 0.0, None)
+        >>> sd = model.state_dict()
+        >>> tuple(sd["encoder.transformer.layers.0.attention.attention.in_proj_weight"].shape)
+        (48, 16)
+    """
+    from .wavlm import WavLMForCTC, WavLMModel
+
+    if extractor_mode not in ("group_norm", "layer_norm"):
+        raise ValueError(f"wavlm_model: extractor_mode must be 'group_norm' or "
+                         f"'layer_norm', got {extractor_mode!r}")
+    if extractor_conv_layer_config is None:
+        extractor_conv_layer_config = list(_DEFAULT_CONV)
+    params = {
+        "extractor_mode": extractor_mode,
+        "extractor_conv_layer_config": [tuple(c) for c in extractor_conv_layer_config],
+        "extractor_conv_bias": extractor_conv_bias, "encoder_embed_dim": encoder_embed_dim,
+        "encoder_projection_dropout": encoder_projection_dropout,
+        "encoder_pos_conv_kernel": encoder_pos_conv_kernel,
+        "encoder_pos_conv_groups": encoder_pos_conv_groups,
+        "encoder_num_layers": encoder_num_layers, "encoder_num_heads": encoder_num_heads,
+        "encoder_num_buckets": encoder_num_buckets,
+        "encoder_max_distance": encoder_max_distance,
+        "encoder_attention_dropout": encoder_attention_dropout,
+        "encoder_ff_interm_features": encoder_ff_interm_features,
+        "encoder_ff_interm_dropout": encoder_ff_interm_dropout,
+        "encoder_dropout": encoder_dropout, "encoder_layer_norm_first": encoder_layer_norm_first,
+        "encoder_layer_drop": encoder_layer_drop, "aux_num_out": aux_num_out,
+    }
+    # the WAVLM_* bundles' build: the same config translation and network classes
+    config = _wavlm_config(params)
+    return TorchaudioWavLMModel((WavLMModel if aux_num_out is None else WavLMForCTC)(config))
+
+
+def _wavlm_factory(name, what, mode, embed, layers, heads, ff, norm_first, defaults):
+    """``torchaudio.models.wavlm_base`` / ``wavlm_large``: torchaudio's exact signature (the
+    five dropouts, ``defaults`` in argument order, and ``aux_num_out=None``); 320 buckets,
+    distance 800, the 7-layer extractor without conv biases, positional conv 128 / 16."""
+    proj_d, attn_d, ff_d, drop_d, layer_d = defaults
+
+    def factory(encoder_projection_dropout: float = proj_d,
+                encoder_attention_dropout: float = attn_d,
+                encoder_ff_interm_dropout: float = ff_d, encoder_dropout: float = drop_d,
+                encoder_layer_drop: float = layer_d,
+                aux_num_out: int | None = None) -> TorchaudioWavLMModel:
+        return wavlm_model(mode, None, False, embed, encoder_projection_dropout, 128, 16,
+                           layers, heads, 320, 800, encoder_attention_dropout, ff,
+                           encoder_ff_interm_dropout, encoder_dropout, norm_first,
+                           encoder_layer_drop, aux_num_out)
+
+    factory.__name__ = factory.__qualname__ = name
+    factory.__doc__ = _FACTORY_DOC.format(
+        what=what, name=name, arch=f"{mode.replace('_', ' ')} extractor, "
+        f"{'pre' if norm_first else 'post'}-norm, {embed} x {layers} layers, relative "
+        f"position bias (320 buckets, distance 800)",
+        defaults=", ".join(str(d) for d in defaults)).replace(
+        ":class:`TorchaudioWav2Vec2Model`", ":class:`TorchaudioWavLMModel`")
+    return factory
+
+
+wavlm_base = _wavlm_factory("wavlm_base", '"base" WavLM', "group_norm", 768, 12, 12, 3072,
+                            False, (0.1, 0.1, 0.1, 0.1, 0.1))
+wavlm_large = _wavlm_factory("wavlm_large", '"large" WavLM', "layer_norm", 1024, 24, 16, 4096,
+                             True, (0.1, 0.1, 0.0, 0.1, 0.1))

@@ -181,6 +181,18 @@ class _UninitializedMixin:
     def numel(self):
         self._refuse("number of elements")
 
+    def detach(self):
+        # PyTorch refuses every op on a placeholder but a few (to/cpu/cuda/half/...); detach is
+        # the one state_dict used to call, which silently gave a plain empty tensor that then
+        # "materialised" lazy modules with shape (0,) on load. Same error type and text.
+        raise ValueError(
+            f"Attempted to use an uninitialized parameter in {type(self).__name__}.detach. "
+            f"This error happens when you are using a `LazyModule` or explicitly manipulating "
+            f"`ember.nn.parameter.{type(self).__name__}` objects. When using LazyModules Call "
+            f"`forward` with a dummy batch to initialize the parameters before calling ember "
+            f"functions"
+        )
+
     def __repr__(self) -> str:
         return f"<{type(self).__name__}>"
 

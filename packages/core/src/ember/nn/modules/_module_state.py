@@ -53,12 +53,19 @@ class _ModuleStateDictMixin:
     def _save_to_state_dict(self, destination, prefix: str, keep_vars: bool) -> None:
         """Write this module's own parameters and persistent buffers (not its children's)
         into ``destination``; subclasses override it to save extra entries."""
+        # As PyTorch: an uninitialised (lazy) placeholder is saved as itself even with
+        # keep_vars=False (it has no values to detach), so a lazy module that never ran lists
+        # its keys and loading them into another lazy module leaves that one lazy. This is the
+        # generic path, so modules that hold placeholders without the lazy mixin (LazyLinear,
+        # user modules) behave the same.
         for name, param in self._parameters.items():
             if param is not None:
-                destination[prefix + name] = param if keep_vars else param.detach()
+                keep = keep_vars or is_lazy(param)
+                destination[prefix + name] = param if keep else param.detach()
         for name, buf in self._buffers.items():
             if buf is not None and name not in self._non_persistent_buffers_set:
-                destination[prefix + name] = buf if keep_vars else buf.detach()
+                keep = keep_vars or is_lazy(buf)
+                destination[prefix + name] = buf if keep else buf.detach()
         if type(self).get_extra_state is not _ModuleStateDictMixin.get_extra_state:
             destination[prefix + _EXTRA_STATE_KEY_SUFFIX] = self.get_extra_state()
 

@@ -75,17 +75,7 @@ class LazyModuleMixin:
             self._infer_parameters, with_kwargs=True
         )
 
-    def _save_to_state_dict(self, destination, prefix, keep_vars):
-        # As PyTorch: an uninitialised placeholder is saved as itself (it has no values to
-        # detach), so the state_dict of a lazy module that never ran lists its keys.
-        for name, param in self._parameters.items():
-            if param is not None:
-                destination[prefix + name] = param if is_lazy(param) or keep_vars else (
-                    param.detach()
-                )
-        for name, buf in self._buffers.items():
-            if buf is not None and name not in self._non_persistent_buffers_set:
-                destination[prefix + name] = buf if is_lazy(buf) or keep_vars else buf.detach()
+    # state_dict: the generic Module._save_to_state_dict saves placeholders as themselves.
 
     def _load_from_state_dict(self, state_dict, prefix, local_metadata, strict, missing_keys,
                               unexpected_keys, error_msgs):
